@@ -1,0 +1,15 @@
+//! Schema migrations for ictskills. Each file is one change; an applied
+//! migration is never edited. Migrations never import entities and never
+//! carry seed content.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_foundation::Migration)]
+    }
+}

@@ -1,0 +1,49 @@
+//! Connecting to SQLite or PostgreSQL and running the migrations.
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+
+use crate::configuration::{DatabaseKind, Settings};
+
+pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> {
+    let mut opts = match settings.database_kind() {
+        DatabaseKind::Postgres => {
+            let url = settings
+                .database
+                .url
+                .as_ref()
+                .map(|u| u.expose().to_string())
+                .unwrap_or_default();
+            let mut o = ConnectOptions::new(url);
+            o.max_connections(settings.database.max_connections);
+            o
+        }
+        DatabaseKind::Sqlite(path) => {
+            if let Some(parent) = path.parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)?;
+            }
+            let mut o = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
+            o.max_connections(settings.database.max_connections.max(2));
+            o.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+            o
+        }
+    };
+    opts.connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    Ok(Database::connect(opts).await?)
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}

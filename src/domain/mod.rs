@@ -1,0 +1,5 @@
+//! Pure rules: no database, no HTTP.
+pub mod person;
+pub mod role;
+pub mod roster;
+pub mod unit_path;

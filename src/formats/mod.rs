@@ -1,0 +1,3 @@
+//! File formats people already use: parsers and writers.
+pub mod table;
+pub mod units_csv;

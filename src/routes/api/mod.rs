@@ -1,0 +1,25 @@
+//! The JSON API (`/api/v1`); every handler is in the OpenAPI document.
+pub mod auth;
+pub mod me;
+pub mod units;
+pub mod users;
+
+use utoipa_actix_web::service_config::ServiceConfig;
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(auth::token)
+        .service(auth::request_reset)
+        .service(auth::confirm_reset)
+        .service(me::me)
+        .service(me::change_password)
+        .service(users::create)
+        .service(users::list)
+        .service(users::import)
+        .service(users::template)
+        .service(users::get)
+        .service(units::create)
+        .service(units::list)
+        .service(units::import)
+        .service(units::get)
+        .service(units::close);
+}

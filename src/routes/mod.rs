@@ -1,0 +1,114 @@
+//! HTTP: the JSON API under `/api/v1`, HTML pages, health, static files.
+pub mod api;
+pub mod health;
+pub mod openapi;
+pub mod pages;
+pub mod static_files;
+pub mod upload;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use actix_web::{HttpMessage, HttpRequest, web};
+
+use crate::error::AppError;
+use crate::i18n::{self, Lang};
+use crate::startup::AppState;
+
+/// Routes outside the OpenAPI-described API.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(health::health)
+        .service(static_files::serve)
+        .configure(pages::configure);
+}
+
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(2 * 1024 * 1024)
+        .error_handler(|err, _req| {
+            let detail = err.to_string();
+            AppError::bad_request(
+                format!("Dữ liệu JSON không hợp lệ: {detail}"),
+                format!("Malformed JSON: {detail}"),
+            )
+            .into()
+        })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|err, _req| {
+        let detail = err.to_string();
+        AppError::bad_request(
+            format!("Tham số truy vấn không hợp lệ: {detail}"),
+            format!("Invalid query parameters: {detail}"),
+        )
+        .into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    // A malformed id names nothing that exists.
+    web::PathConfig::default().error_handler(|_err, _req| AppError::not_found().into())
+}
+
+pub fn form_config() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(256 * 1024)
+        .error_handler(|err, _req| {
+            let detail = err.to_string();
+            AppError::bad_request(
+                format!("Biểu mẫu không hợp lệ: {detail}"),
+                format!("Invalid form: {detail}"),
+            )
+            .into()
+        })
+}
+
+/// Middleware: serves each request in its language (`?lang=`, cookie,
+/// `Accept-Language`, then the installation default).
+pub async fn language(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let default = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.default_lang)
+        .unwrap_or_default();
+    let lang = i18n::negotiate(req.request(), default);
+    req.extensions_mut().insert(lang);
+    i18n::scope(lang, next.call(req)).await
+}
+
+/// The language chosen for this request.
+pub fn lang_of(req: &HttpRequest) -> Lang {
+    req.extensions().get::<Lang>().copied().unwrap_or_default()
+}
+
+pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::not_found())
+}
+
+/// `?page=` and `?per_page=` as the API conventions define them.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct Paging {
+    /// 1-based page number.
+    pub page: Option<u64>,
+    /// Items per page, default 50, at most 500.
+    pub per_page: Option<u64>,
+}
+
+impl Paging {
+    pub fn page(&self) -> u64 {
+        self.page.unwrap_or(1).max(1)
+    }
+    pub fn per_page(&self) -> u64 {
+        self.per_page.unwrap_or(50).clamp(1, 500)
+    }
+}
+
+/// A list in the API's shape.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ListOf<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}

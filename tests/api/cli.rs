@@ -1,0 +1,122 @@
+use std::process::Command;
+
+use reqwest::StatusCode;
+
+use crate::helpers::spawn_app;
+
+fn cli(app: &crate::helpers::TestApp) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ictskills"));
+    c.arg("--data-dir")
+        .arg(&app.data_dir)
+        .arg("--config-dir")
+        .arg(app.data_dir.join("none"));
+    c.env_remove("DATABASE_URL");
+    if let Some(url) = &app.database_url {
+        c.env("DATABASE_URL", url);
+    }
+    c
+}
+
+#[tokio::test]
+async fn create_user_makes_an_admin_who_can_log_in() {
+    let app = spawn_app().await;
+    let out = cli(&app)
+        .args([
+            "create-user",
+            "--email",
+            "boss@example.vn",
+            "--full-name",
+            "Lê Thị Sếp",
+            "--role",
+            "admin",
+        ])
+        .env("ICTSKILLS_PASSWORD", "a very good password")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        app.post_token("boss@example.vn", "a very good password")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // The same e-mail again fails with a clear message.
+    let out = cli(&app)
+        .args([
+            "create-user",
+            "--email",
+            "boss@example.vn",
+            "--full-name",
+            "X",
+            "--role",
+            "admin",
+            "--password",
+            "another good one",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already used"));
+}
+
+#[tokio::test]
+async fn import_errors_name_the_file_and_line_and_write_nothing() {
+    let app = spawn_app().await;
+    let file = app.data_dir.join("units.csv");
+    std::fs::write(
+        &file,
+        "code,name,kind,parent_code\n01,Hà Nội,tỉnh,\n00070,Phường Hoàn Kiếm,phường,99\n",
+    )
+    .unwrap();
+    let out = cli(&app).arg("import-units").arg(&file).output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:3:", file.display())), "{err}");
+    assert_eq!(app.count("units").await, 0);
+
+    std::fs::write(
+        &file,
+        "code,name,kind,parent_code\n01,Hà Nội,tỉnh,\n00070,Phường Hoàn Kiếm,phường,01\n",
+    )
+    .unwrap();
+    let out = cli(&app).arg("import-units").arg(&file).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(app.count("units").await, 2);
+
+    let roster = app.data_dir.join("roster.csv");
+    std::fs::write(&roster, "họ và tên,ngày sinh,nơi sinh,giới tính,email,số điện thoại,đơn vị,chức danh,lãnh đạo\nĐỗ Văn Tư,1/2/1980,Huế,Nam,tu@example.vn,,00070,,\n").unwrap();
+    let out = cli(&app).arg("import-users").arg(&roster).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("created 1"));
+}
+
+#[tokio::test]
+async fn migrate_runs_on_an_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ictskills"));
+    c.arg("--data-dir")
+        .arg(dir.path())
+        .arg("--config-dir")
+        .arg(dir.path())
+        .arg("migrate");
+    c.env_remove("DATABASE_URL");
+    let out = c.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("ictskills.db").exists());
+}

@@ -1,0 +1,13 @@
+//! Integration tests: one binary, the real application on port 0 with a
+//! fresh database per test (SQLite file, or a PostgreSQL database created
+//! and dropped per test when TEST_DATABASE_URL is set).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod auth;
+mod cli;
+mod health;
+mod helpers;
+mod pages;
+mod roster;
+mod units;
+mod users;

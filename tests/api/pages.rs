@@ -1,0 +1,339 @@
+use reqwest::StatusCode;
+
+use crate::helpers::{PASSWORD, csrf_in, spawn_app};
+
+#[tokio::test]
+async fn the_login_page_is_vietnamese_by_default_and_english_on_request() {
+    let app = spawn_app().await;
+    let html = app
+        .browser
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Đăng nhập"));
+    assert!(html.contains("lang=\"vi\""));
+    let r = app
+        .browser
+        .get(app.url("/lang/en?next=/login"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = app
+        .browser
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Log in"));
+    assert!(html.contains("lang=\"en\""));
+}
+
+#[tokio::test]
+async fn pages_need_a_login_and_an_admin_logs_in_through_the_form() {
+    let app = spawn_app().await;
+    app.create_user("admin@example.vn", &["admin"]).await;
+    let r = app
+        .browser
+        .get(app.url("/admin/units"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login?next=")
+    );
+    let r = app.web_login("admin@example.vn", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|c| c.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("ictskills_session="))
+        .unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    let home = app.browser.get(app.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    let html = home.text().await.unwrap();
+    assert!(html.contains("Nguyễn Văn An"));
+    assert!(html.contains("/admin/units"));
+    assert_eq!(
+        app.browser
+            .get(app.url("/admin/units"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.browser
+            .get(app.url("/admin/users"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.browser
+            .get(app.url("/admin/users/import"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.browser
+            .get(app.url("/admin/users/new"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.browser
+            .get(app.url("/account"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_password_on_the_form_shows_an_error_with_401() {
+    let app = spawn_app().await;
+    app.create_user("an@example.vn", &["learner"]).await;
+    let r = app.web_login("an@example.vn", "not the password").await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("Email hoặc mật khẩu không đúng.")
+    );
+}
+
+#[tokio::test]
+async fn a_form_without_the_csrf_token_is_refused() {
+    let app = spawn_app().await;
+    app.create_user("an@example.vn", &["learner"]).await;
+    let _ = app.csrf("/login").await;
+    let r = app
+        .browser
+        .post(app.url("/login"))
+        .form(&[
+            ("email", "an@example.vn"),
+            ("password", PASSWORD),
+            ("csrf_token", "forged-token-forged-token-forged-token"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Logged in, a state change without the token is refused too.
+    assert_eq!(
+        app.web_login("an@example.vn", PASSWORD).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    let r = app
+        .browser
+        .post(app.url("/account/password"))
+        .form(&[
+            ("current_password", PASSWORD),
+            ("new_password", "whatever123456"),
+            ("confirm_password", "whatever123456"),
+            ("csrf_token", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.post_token("an@example.vn", PASSWORD).await.status(),
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn the_api_with_a_session_cookie_needs_the_csrf_header_for_changes() {
+    let app = spawn_app().await;
+    app.create_user("admin@example.vn", &["admin"]).await;
+    app.web_login("admin@example.vn", PASSWORD).await;
+    // Reading with the cookie is fine.
+    assert_eq!(
+        app.browser
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let body = serde_json::json!({"name": "Xã Thử", "kind": "xã"});
+    let r = app
+        .browser
+        .post(app.url("/api/v1/units"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let csrf = app.csrf("/").await;
+    let r = app
+        .browser
+        .post(app.url("/api/v1/units"))
+        .header("X-CSRF-Token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_learner_gets_a_403_page_on_admin_pages() {
+    let app = spawn_app().await;
+    app.create_user("an@example.vn", &["learner"]).await;
+    app.web_login("an@example.vn", PASSWORD).await;
+    let r = app
+        .browser
+        .get(app.url("/admin/units"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(r.text().await.unwrap().contains("Không có quyền"));
+}
+
+#[tokio::test]
+async fn an_unknown_page_is_a_404_page() {
+    let app = spawn_app().await;
+    let r = app
+        .browser
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.unwrap().contains("Không tìm thấy trang"));
+}
+
+#[tokio::test]
+async fn the_first_admin_is_created_from_the_one_time_setup_link() {
+    let app = spawn_app().await;
+    let link =
+        ictskills::services::accounts::setup_link_if_no_admin(&app.state.db, &app.state.settings)
+            .await
+            .unwrap()
+            .expect("no admin yet, so a link");
+    let path = link.trim_start_matches(&app.address).to_string();
+    let csrf = app.csrf(&path).await;
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("email", "root@example.vn"),
+        ("full_name", "Quản Trị Viên"),
+        ("new_password", "a long admin password"),
+        ("confirm_password", "a long admin password"),
+    ];
+    let r = app
+        .browser
+        .post(app.url(&path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let token = {
+        let r = app
+            .post_token("root@example.vn", "a long admin password")
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        r.json::<serde_json::Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let me: serde_json::Value = app.get("/api/v1/me", &token).await.json().await.unwrap();
+    assert_eq!(me["roles"], serde_json::json!(["admin"]));
+    // The link worked once; and with an admin present no new link is made.
+    let again = app.browser.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::GONE);
+    let none =
+        ictskills::services::accounts::setup_link_if_no_admin(&app.state.db, &app.state.settings)
+            .await
+            .unwrap();
+    assert!(none.is_none());
+}
+
+#[tokio::test]
+async fn the_roster_page_previews_then_imports() {
+    let app = spawn_app().await;
+    app.create_user("admin@example.vn", &["admin"]).await;
+    ictskills::seed::units_on_first_start(&app.state.db)
+        .await
+        .unwrap();
+    app.web_login("admin@example.vn", PASSWORD).await;
+    let csrf = app.csrf("/admin/users/import").await;
+    let template = app
+        .browser
+        .get(app.url("/admin/users/import/template.xlsx"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(template.status(), StatusCode::OK);
+    let bytes = template.bytes().await.unwrap().to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf.clone())
+        .text("dry_run", "1")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("mau.xlsx"),
+        );
+    let r = app
+        .browser
+        .post(app.url("/admin/users/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert_eq!(app.count("users").await, 1, "a preview writes nothing");
+    let b64_marker = "name=\"content_b64\" value=\"";
+    let start = html.find(b64_marker).expect("confirm form") + b64_marker.len();
+    let content = &html[start..start + html[start..].find('"').unwrap()];
+    let form = reqwest::multipart::Form::new()
+        .text("csrf_token", csrf_in(&html).unwrap())
+        .text("content_b64", content.to_string());
+    let r = app
+        .browser
+        .post(app.url("/admin/users/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(app.count("users").await, 3);
+}
