@@ -66,6 +66,7 @@ async fn create_user_makes_an_admin_who_can_log_in() {
 #[tokio::test]
 async fn import_errors_name_the_file_and_line_and_write_nothing() {
     let app = spawn_app().await;
+    std::fs::create_dir_all(&app.data_dir).unwrap();
     let file = app.data_dir.join("units.csv");
     std::fs::write(
         &file,
