@@ -328,3 +328,176 @@ pub async fn complete_setup(
     tokens::consume(db, token.id).await?;
     Ok(record.user.id)
 }
+
+/// Changes to a user; absent fields stay as they are. `unit_id: null`
+/// removes the unit.
+#[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct UserUpdate {
+    pub full_name: Option<String>,
+    pub date_of_birth: Option<String>,
+    pub place_of_birth: Option<String>,
+    pub sex: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub unit_id: Option<Option<Uuid>>,
+    pub job_title: Option<String>,
+    pub is_leader: Option<bool>,
+    pub phone: Option<String>,
+    pub national_id: Option<String>,
+    pub roles: Option<Vec<String>>,
+    /// `false` deactivates the account and ends its sessions.
+    pub is_active: Option<bool>,
+}
+
+fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+fn blank_to_none(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_string())
+}
+
+/// Applies `update` to user `id` in one transaction.
+pub async fn update_user(
+    db: &DatabaseConnection,
+    settings: &Settings,
+    id: Uuid,
+    update: UserUpdate,
+) -> Result<users::UserRecord, AppError> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    let current = users::find_by_id(db, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut am: crate::entities::user::ActiveModel = current.user.clone().into();
+    if let Some(n) = &update.full_name {
+        let n = FullName::parse(n).map_err(|e| person_err("full_name", e))?;
+        am.full_name = Set(n.as_str().to_string());
+    }
+    if let Some(d) = &update.date_of_birth {
+        let today = Utc::now().with_timezone(&settings.time_zone()).date_naive();
+        let parsed = match blank_to_none(d) {
+            Some(d) => {
+                Some(parse_birth_date(&d, today).map_err(|e| person_err("date_of_birth", e))?)
+            }
+            None => None,
+        };
+        am.date_of_birth = Set(parsed);
+    }
+    if let Some(p) = &update.place_of_birth {
+        am.place_of_birth = Set(blank_to_none(p));
+    }
+    if let Some(s) = &update.sex {
+        let parsed = match blank_to_none(s) {
+            Some(s) => Some(
+                Sex::parse(&s)
+                    .map_err(|e| person_err("sex", e))?
+                    .as_api_str()
+                    .to_string(),
+            ),
+            None => None,
+        };
+        am.sex = Set(parsed);
+    }
+    if let Some(unit) = update.unit_id {
+        if let Some(u) = unit
+            && units::get(db, u).await?.is_none()
+        {
+            return Err(invalid(
+                "unit_id",
+                "đơn vị không tồn tại.".into(),
+                "no such unit.".into(),
+            ));
+        }
+        am.unit_id = Set(unit);
+    }
+    if let Some(j) = &update.job_title {
+        am.job_title = Set(blank_to_none(j));
+    }
+    if let Some(l) = update.is_leader {
+        am.is_leader = Set(l);
+    }
+    if let Some(p) = &update.phone {
+        let parsed = match blank_to_none(p) {
+            Some(p) => Some(
+                Phone::parse(&p)
+                    .map_err(|e| person_err("phone", e))?
+                    .as_str()
+                    .to_string(),
+            ),
+            None => None,
+        };
+        am.phone = Set(parsed);
+    }
+    if let Some(n) = &update.national_id {
+        let parsed = match blank_to_none(n) {
+            Some(n) => Some(
+                NationalId::parse(&n)
+                    .map_err(|e| person_err("national_id", e))?
+                    .as_str()
+                    .to_string(),
+            ),
+            None => None,
+        };
+        am.national_id = Set(parsed);
+    }
+    let roles = match &update.roles {
+        Some(list) => {
+            let mut roles = Vec::new();
+            for r in list {
+                roles.push(Role::parse(r).ok_or_else(|| {
+                    invalid(
+                        "roles",
+                        format!("vai trò “{r}” không tồn tại."),
+                        format!("unknown role “{r}”."),
+                    )
+                })?);
+            }
+            if roles.is_empty() {
+                return Err(invalid(
+                    "roles",
+                    "cần ít nhất một vai trò.".into(),
+                    "at least one role is needed.".into(),
+                ));
+            }
+            Some(roles)
+        }
+        None => None,
+    };
+    if let Some(active) = update.is_active {
+        am.is_active = Set(active);
+        if !active {
+            am.session_version = Set(current.user.session_version + 1);
+        }
+    }
+    let unit_after = match &am.unit_id {
+        sea_orm::ActiveValue::Set(u) | sea_orm::ActiveValue::Unchanged(u) => *u,
+        sea_orm::ActiveValue::NotSet => current.user.unit_id,
+    };
+    let roles_after = roles.clone().unwrap_or_else(|| current.roles.clone());
+    if roles_after.contains(&Role::UnitManager) && unit_after.is_none() {
+        return Err(invalid(
+            "unit_id",
+            "cán bộ quản lý đơn vị phải thuộc một đơn vị.".into(),
+            "a unit manager needs a unit.".into(),
+        ));
+    }
+    am.updated_at = Set(Utc::now());
+    db.transaction::<_, (), AppError>(|txn| {
+        Box::pin(async move {
+            am.update(txn).await?;
+            if let Some(roles) = roles {
+                users::set_roles(txn, id, &roles).await?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    users::find_by_id(db, id)
+        .await?
+        .ok_or_else(AppError::not_found)
+}

@@ -7,6 +7,7 @@ mod auth;
 mod cli;
 mod health;
 mod helpers;
+mod mail;
 mod pages;
 mod roster;
 mod units;

@@ -337,3 +337,108 @@ async fn the_roster_page_previews_then_imports() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(app.count("users").await, 3);
 }
+
+#[tokio::test]
+async fn an_admin_edits_a_user_on_the_web() {
+    let app = spawn_app().await;
+    app.create_user("admin@example.vn", &["admin"]).await;
+    let id = app.create_user("an@example.vn", &["learner"]).await;
+    app.web_login("admin@example.vn", PASSWORD).await;
+    let path = format!("/admin/users/{id}");
+    let csrf = app.csrf(&path).await;
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("full_name", "Nguyễn Văn Anh"),
+        ("date_of_birth", "12/04/1985"),
+        ("place_of_birth", "Hà Nội"),
+        ("sex", "male"),
+        ("unit", ""),
+        ("job_title", "Địa chính - xây dựng"),
+        ("role", "learner"),
+        ("is_active", "1"),
+    ];
+    let r = app
+        .browser
+        .post(app.url(&path))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = app
+        .browser
+        .get(app.url(&path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Nguyễn Văn Anh"));
+    assert!(html.contains("Địa chính - xây dựng"));
+    assert!(html.replace("&#x2F;", "/").contains("12/04/1985"));
+    // A bad date re-renders the form with a 422 and the message.
+    let bad = [
+        ("csrf_token", csrf.as_str()),
+        ("full_name", "X Y"),
+        ("date_of_birth", "31/02/1985"),
+        ("role", "learner"),
+        ("is_active", "1"),
+    ];
+    let r = app
+        .browser
+        .post(app.url(&path))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[test]
+fn both_catalogues_have_the_same_keys_and_cover_every_template_key() {
+    let load = |f: &str| -> std::collections::BTreeMap<String, String> {
+        toml::from_str(
+            &std::fs::read_to_string(format!("{}/locales/{f}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let (vi, en) = (load("vi.toml"), load("en.toml"));
+    let vk: Vec<_> = vi.keys().collect();
+    let ek: Vec<_> = en.keys().collect();
+    assert_eq!(vk, ek, "vi.toml and en.toml must list the same keys");
+    let mut stack = vec![std::path::PathBuf::from(format!(
+        "{}/templates",
+        env!("CARGO_MANIFEST_DIR")
+    ))];
+    while let Some(p) = stack.pop() {
+        for e in std::fs::read_dir(&p).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap();
+            let mut rest = text.as_str();
+            while let Some(i) = rest.find("t.") {
+                let before = rest[..i].chars().last();
+                rest = &rest[i + 2..];
+                if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.') {
+                    continue;
+                }
+                let key: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                if !key.is_empty() {
+                    assert!(
+                        vi.contains_key(&key),
+                        "{}: t.{key} is not in the catalogue",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+}

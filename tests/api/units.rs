@@ -175,3 +175,56 @@ async fn learners_cannot_create_or_import_units() {
     );
     assert_eq!(app.count("units").await, 0);
 }
+
+#[tokio::test]
+async fn a_unit_is_renamed_and_cannot_move_below_itself() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let p = body(
+        app.post_json(
+            "/api/v1/units",
+            &admin,
+            &json!({"name": "Tỉnh A", "kind": "tỉnh"}),
+        )
+        .await,
+    )
+    .await;
+    let c = body(
+        app.post_json(
+            "/api/v1/units",
+            &admin,
+            &json!({"name": "Xã B", "kind": "xã", "parent_id": p["id"]}),
+        )
+        .await,
+    )
+    .await;
+    let url = app.url(&format!("/api/v1/units/{}", p["id"].as_str().unwrap()));
+    let r = app
+        .api
+        .patch(&url)
+        .bearer_auth(&admin)
+        .json(&json!({"name": "Tỉnh A Mới", "code": "98"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(body(r).await["name"], "Tỉnh A Mới");
+    let r = app
+        .api
+        .patch(&url)
+        .bearer_auth(&admin)
+        .json(&json!({"parent_id": c["id"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .api
+        .patch(&url)
+        .bearer_auth(&admin)
+        .json(&json!({"parent_id": p["id"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -224,3 +224,48 @@ async fn paging_follows_the_conventions() {
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert_eq!(body(bad).await["error"], "bad_request");
 }
+
+#[tokio::test]
+async fn an_admin_edits_a_user_and_deactivating_ends_their_sessions() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    let token = app.token_for("an@example.vn", &["learner"]).await;
+    let me = body(app.get("/api/v1/me", &token).await).await;
+    let path = format!("/api/v1/users/{}", me["id"].as_str().unwrap());
+    let patch = |b: serde_json::Value| {
+        app.api
+            .patch(app.url(&path))
+            .bearer_auth(&admin)
+            .json(&b)
+            .send()
+    };
+    let r = patch(json!({"job_title": "Tư pháp - hộ tịch", "is_leader": true, "roles": ["learner", "trainer"]})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let u = body(r).await;
+    assert_eq!(u["job_title"], "Tư pháp - hộ tịch");
+    assert_eq!(u["is_leader"], true);
+    assert_eq!(u["roles"].as_array().unwrap().len(), 2);
+    let r = patch(json!({"sex": "unknown"})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = patch(json!({"is_active": false})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/me", &token).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.post_token("an@example.vn", PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // A learner may not edit anyone.
+    let other = app.token_for("binh@example.vn", &["learner"]).await;
+    let r = app
+        .api
+        .patch(app.url(&path))
+        .bearer_auth(&other)
+        .json(&json!({"is_active": true}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+}

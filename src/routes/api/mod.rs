@@ -17,9 +17,11 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(users::import)
         .service(users::template)
         .service(users::get)
+        .service(users::update)
         .service(units::create)
         .service(units::list)
         .service(units::import)
         .service(units::get)
+        .service(units::update)
         .service(units::close);
 }

@@ -1,5 +1,5 @@
 //! The unit tree.
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -157,6 +157,102 @@ pub async fn get(
         .await?
         .ok_or_else(AppError::not_found)?;
     Ok(web::Json(UnitView::from(m)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema, Default)]
+pub struct UnitUpdate {
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    /// An empty string removes the code.
+    pub code: Option<String>,
+    /// Move the unit under another (`null`: to the top level).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>)]
+    pub parent_id: Option<Option<Uuid>>,
+}
+
+fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Rename, re-code or move a unit (admin). A unit cannot move below itself.
+#[utoipa::path(tag = "units", security(("bearer" = [])), request_body = UnitUpdate, responses(
+    (status = 200, body = UnitView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[patch("/units/{id}")]
+pub async fn update(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<UnitUpdate>,
+) -> Result<web::Json<UnitView>, AppError> {
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+    user.require_any(&[Role::Admin])?;
+    let id = id.into_inner();
+    let m = units::get(&state.db, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let body = body.into_inner();
+    let mut am: unit::ActiveModel = m.into();
+    let invalid = |vi: &str, en: &str| {
+        AppError::unprocessable("invalid_field", vi.to_string(), en.to_string())
+    };
+    if let Some(n) = &body.name {
+        let n = n.split_whitespace().collect::<Vec<_>>().join(" ");
+        if n.is_empty() {
+            return Err(invalid(
+                "Tên đơn vị không được để trống.",
+                "A unit needs a name.",
+            ));
+        }
+        am.name = Set(n);
+    }
+    if let Some(k) = &body.kind {
+        if k.trim().is_empty() {
+            return Err(invalid(
+                "Loại đơn vị không được để trống.",
+                "A unit needs a kind.",
+            ));
+        }
+        am.kind = Set(k.trim().to_string());
+    }
+    if let Some(c) = &body.code {
+        let c = c.trim().to_string();
+        if !c.is_empty()
+            && let Some(other) = units::by_code(&state.db, &c).await?
+            && other.id != id
+        {
+            return Err(AppError::conflict(
+                "code_taken",
+                format!("Mã đơn vị {c} đã tồn tại."),
+                format!("Unit code {c} already exists."),
+            ));
+        }
+        am.code = Set((!c.is_empty()).then_some(c));
+    }
+    if let Some(parent) = body.parent_id {
+        if let Some(p) = parent {
+            let index = crate::domain::unit_path::UnitIndex::new(units::all_refs(&state.db).await?);
+            if index.get(p).is_none() {
+                return Err(invalid(
+                    "Đơn vị cấp trên không tồn tại.",
+                    "The parent unit does not exist.",
+                ));
+            }
+            if index.descendants(id).contains(&p) {
+                return Err(invalid(
+                    "Không thể chuyển đơn vị vào bên dưới chính nó.",
+                    "A unit cannot move below itself.",
+                ));
+            }
+        }
+        am.parent_id = Set(parent);
+    }
+    am.updated_at = Set(Utc::now());
+    Ok(web::Json(UnitView::from(am.update(&state.db).await?)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema, Default)]

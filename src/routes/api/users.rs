@@ -1,6 +1,6 @@
 //! People: create, list (scoped for unit managers), roster import.
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -11,7 +11,7 @@ use crate::domain::unit_path::UnitIndex;
 use crate::error::AppError;
 use crate::routes::openapi::ErrorBody;
 use crate::routes::{ListOf, Paging, lang_of, upload};
-use crate::services::accounts::{self, UserInput};
+use crate::services::accounts::{self, UserInput, UserUpdate};
 use crate::services::roster::{self, RosterReport};
 use crate::startup::AppState;
 use crate::store::units;
@@ -167,6 +167,30 @@ pub async fn get(
         }
     }
     Ok(web::Json(UserView::from(found)))
+}
+
+/// Change a user (admin): profile, unit, roles, or `is_active: false` to
+/// deactivate (their sessions end).
+#[utoipa::path(tag = "users", security(("bearer" = [])), request_body = UserUpdate, responses(
+    (status = 200, body = UserView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[patch("/users/{id}")]
+pub async fn update(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<UserUpdate>,
+) -> Result<web::Json<UserView>, AppError> {
+    user.require_any(&[Role::Admin])?;
+    let id = id.into_inner();
+    if id == user.id() && body.is_active == Some(false) {
+        return Err(AppError::unprocessable(
+            "cannot_deactivate_self",
+            "Bạn không thể tự khóa tài khoản của mình.",
+            "You cannot deactivate your own account.",
+        ));
+    }
+    let updated = accounts::update_user(&state.db, &state.settings, id, body.into_inner()).await?;
+    Ok(web::Json(UserView::from(updated)))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

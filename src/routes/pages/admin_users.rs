@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::routes::api::users::{UserView, visible_units};
 use crate::routes::pages::{redirect_with_flash, render, render_status, tr};
 use crate::routes::{lang_of, upload};
-use crate::services::accounts::{self, UserInput};
+use crate::services::accounts::{self, UserInput, UserUpdate};
 use crate::services::roster;
 use crate::startup::AppState;
 use crate::store::units;
@@ -25,7 +25,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(create)
         .service(import_form)
         .service(import_submit)
-        .service(template);
+        .service(template)
+        .service(edit_form)
+        .service(edit_submit)
+        .service(send_reset);
 }
 
 #[derive(Deserialize)]
@@ -263,4 +266,157 @@ async fn template(
             format!("attachment; filename=\"{name}\""),
         ))
         .body(bytes))
+}
+
+async fn edit_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &crate::auth::AuthUser,
+    id: Uuid,
+    error: Option<(StatusCode, String)>,
+) -> Result<HttpResponse, AppError> {
+    let target = users::find_by_id(&state.db, id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let unit_path = match target.user.unit_id {
+        Some(u) => UnitIndex::new(units::all_refs(&state.db).await?).path_of(u),
+        None => None,
+    };
+    let mut ctx = tera::Context::new();
+    ctx.insert("target", &UserView::from(target));
+    ctx.insert("unit_path", &unit_path.unwrap_or_default());
+    ctx.insert("all_roles", &Role::ALL);
+    let status = match error {
+        Some((status, message)) => {
+            ctx.insert("error", &message);
+            status
+        }
+        None => StatusCode::OK,
+    };
+    render_status(req, state, Some(user), "users/edit.html", ctx, status)
+}
+
+#[get("/admin/users/{id}")]
+async fn edit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    PageUser(user): PageUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    user.require_any(&[Role::Admin])?;
+    edit_page(&req, &state, &user, *id, None).await
+}
+
+#[derive(Deserialize)]
+struct EditForm {
+    csrf_token: String,
+    full_name: String,
+    date_of_birth: Option<String>,
+    place_of_birth: Option<String>,
+    sex: Option<String>,
+    unit: Option<String>,
+    job_title: Option<String>,
+    is_leader: Option<String>,
+    is_active: Option<String>,
+    phone: Option<String>,
+    national_id: Option<String>,
+    role: Option<String>,
+}
+
+#[post("/admin/users/{id}")]
+async fn edit_submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    PageUser(user): PageUser,
+    id: web::Path<Uuid>,
+    form: web::Form<EditForm>,
+) -> Result<HttpResponse, AppError> {
+    user.require_any(&[Role::Admin])?;
+    csrf::verify(&req, &form.csrf_token)?;
+    let id = id.into_inner();
+    let form = form.into_inner();
+    let lang = lang_of(&req);
+    let unit_id = match form
+        .unit
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => Ok(None),
+        Some(path) => UnitIndex::new(units::all_refs(&state.db).await?)
+            .resolve(path)
+            .map(Some)
+            .map_err(|e| e.message(lang)),
+    };
+    let unit_id = match unit_id {
+        Ok(u) => u,
+        Err(msg) => {
+            return edit_page(
+                &req,
+                &state,
+                &user,
+                id,
+                Some((StatusCode::UNPROCESSABLE_ENTITY, msg)),
+            )
+            .await;
+        }
+    };
+    let active = form.is_active.is_some();
+    if id == user.id() && !active {
+        let msg = tr(&req, &state, "cannot_deactivate_self").to_string();
+        return edit_page(
+            &req,
+            &state,
+            &user,
+            id,
+            Some((StatusCode::UNPROCESSABLE_ENTITY, msg)),
+        )
+        .await;
+    }
+    let update = UserUpdate {
+        full_name: Some(form.full_name),
+        date_of_birth: Some(form.date_of_birth.unwrap_or_default()),
+        place_of_birth: Some(form.place_of_birth.unwrap_or_default()),
+        sex: Some(form.sex.unwrap_or_default()),
+        unit_id: Some(unit_id),
+        job_title: Some(form.job_title.unwrap_or_default()),
+        is_leader: Some(form.is_leader.is_some()),
+        phone: Some(form.phone.unwrap_or_default()),
+        national_id: Some(form.national_id.unwrap_or_default()),
+        roles: form.role.map(|r| vec![r]),
+        is_active: Some(active),
+    };
+    match accounts::update_user(&state.db, &state.settings, id, update).await {
+        Ok(_) => Ok(redirect_with_flash(
+            &format!("/admin/users/{id}"),
+            "success",
+            tr(&req, &state, "user_saved"),
+        )),
+        Err(e) if e.status().is_client_error() && e.status() != StatusCode::NOT_FOUND => {
+            let msg = e.message().to_string();
+            edit_page(&req, &state, &user, id, Some((e.status(), msg))).await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[post("/admin/users/{id}/reset")]
+async fn send_reset(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    PageUser(user): PageUser,
+    id: web::Path<Uuid>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    user.require_any(&[Role::Admin])?;
+    csrf::verify(&req, &form.csrf_token)?;
+    let target = users::find_by_id(&state.db, *id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    accounts::request_password_reset(&state.db, &state.settings, &target.user.email).await?;
+    Ok(redirect_with_flash(
+        &format!("/admin/users/{}", *id),
+        "success",
+        tr(&req, &state, "reset_link_queued"),
+    ))
 }
