@@ -120,7 +120,7 @@ impl Settings {
         let builder = config::Config::builder()
             .set_default("server.bind", "127.0.0.1:8080")?
             .set_default("server.trust_forwarded_for", false)?
-            .set_default("server.max_body_bytes", 60 * 1024 * 1024)?
+            .set_default("server.max_body_bytes", 20 * 1024 * 1024)?
             .set_default("database.max_connections", 10)?
             .set_default("data_dir", "./data")?
             .set_default("smtp.port", 587)?

@@ -1,5 +1,6 @@
 //! Pure rules: no database, no HTTP.
 pub mod person;
+pub mod question;
 pub mod role;
 pub mod roster;
 pub mod unit_path;
