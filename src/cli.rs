@@ -73,6 +73,34 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Import question files (GIFT, Moodle XML, Aiken, XLSX, CSV), all or nothing.
+    ImportQuestions {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// gift, moodle-xml, aiken, xlsx or csv (default: from each file's extension).
+        #[arg(long)]
+        format: Option<String>,
+        /// For files that do not say (Aiken): IU01…IU15.
+        #[arg(long)]
+        module: Option<String>,
+        #[arg(long)]
+        difficulty: Option<String>,
+        /// Load as reviewed (`ready`) instead of drafts: for banks you have checked.
+        #[arg(long)]
+        ready: bool,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export the bank to standard output or --output FILE.
+    ExportQuestions {
+        /// gift, moodle-xml or xlsx.
+        #[arg(long)]
+        format: String,
+        #[arg(long)]
+        module: Option<String>,
+        #[arg(long)]
+        output: Option<PathBuf>,
+    },
 }
 
 pub fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -169,6 +197,64 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Some(Command::ImportQuestions {
+            files,
+            format,
+            module,
+            difficulty,
+            ready,
+            dry_run,
+        }) => {
+            crate::telemetry::init("warn");
+            import_questions(
+                &settings,
+                &files,
+                format.as_deref(),
+                module.as_deref(),
+                difficulty.as_deref(),
+                ready,
+                dry_run,
+            )
+            .await
+        }
+        Some(Command::ExportQuestions {
+            format,
+            module,
+            output,
+        }) => {
+            crate::telemetry::init("warn");
+            use crate::services::questions::{self, ExportFormat};
+            let fmt = ExportFormat::parse(&format).ok_or_else(|| {
+                anyhow::anyhow!("--format {format}: expected gift, moodle-xml or xlsx")
+            })?;
+            let module = match module {
+                Some(m) => Some(
+                    crate::domain::question::ModuleCode::parse(&m)
+                        .ok_or_else(|| anyhow::anyhow!("--module {m}: expected IU01…IU15"))?
+                        .as_str()
+                        .to_string(),
+                ),
+                None => None,
+            };
+            let db = crate::db::connect(&settings).await?;
+            crate::db::migrate(&db).await?;
+            let filter = crate::store::questions::QuestionFilter {
+                module,
+                ..Default::default()
+            };
+            let bytes = questions::export(&db, fmt, &filter)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match output {
+                Some(path) => std::fs::write(&path, bytes)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?,
+                None => {
+                    use std::io::Write;
+                    std::io::stdout().write_all(&bytes)?;
+                }
+            }
+            Ok(())
+        }
         Some(Command::ImportUsers { file, dry_run }) => {
             crate::telemetry::init("warn");
             let bytes = read_file(&file)?;
@@ -199,6 +285,95 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+async fn import_questions(
+    settings: &Settings,
+    files: &[PathBuf],
+    format: Option<&str>,
+    module: Option<&str>,
+    difficulty: Option<&str>,
+    ready: bool,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    use crate::domain::question::{Difficulty, ImportDefaults, ModuleCode};
+    use crate::services::questions::{self, ImportFormat, Origin};
+    let defaults = ImportDefaults {
+        module: match module {
+            Some(m) => Some(
+                ModuleCode::parse(m)
+                    .ok_or_else(|| anyhow::anyhow!("--module {m}: expected IU01…IU15"))?,
+            ),
+            None => None,
+        },
+        topic: None,
+        difficulty: match difficulty {
+            Some(d) => Some(Difficulty::parse(d).ok_or_else(|| {
+                anyhow::anyhow!("--difficulty {d}: expected easy, medium or hard")
+            })?),
+            None => None,
+        },
+    };
+    // Read and check every file before writing any.
+    let mut loaded = Vec::new();
+    for file in files {
+        let fmt = match format {
+            Some(f) => ImportFormat::parse(f).ok_or_else(|| {
+                anyhow::anyhow!("--format {f}: expected gift, moodle-xml, aiken, xlsx or csv")
+            })?,
+            None => ImportFormat::from_path(file).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "{}: cannot tell the format from the extension; give --format",
+                    file.display()
+                )
+            })?,
+        };
+        loaded.push((file, fmt, read_file(file)?));
+    }
+    let db = crate::db::connect(settings).await?;
+    crate::db::migrate(&db).await?;
+    crate::seed::taxonomy(&db).await?;
+    let origin = if ready {
+        Origin::Shipped
+    } else {
+        Origin::Operator
+    };
+    let mut failed = false;
+    for (file, fmt, bytes) in &loaded {
+        let report = questions::import(&db, *fmt, bytes, &defaults, true, origin)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        for s in &report.skipped {
+            eprintln!("{}:{}: {}", file.display(), s.line, s.reason);
+        }
+        for e in &report.errors {
+            eprintln!("{}:{}: {}", file.display(), e.line, e.message);
+            failed = true;
+        }
+    }
+    if failed {
+        anyhow::bail!("errors found; nothing was written");
+    }
+    for (file, fmt, bytes) in &loaded {
+        let report = questions::import(&db, *fmt, bytes, &defaults, dry_run, origin)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        println!(
+            "{}: {}created {}, updated {}, unchanged {}, skipped {}{}",
+            file.display(),
+            if dry_run { "dry run: " } else { "" },
+            report.created,
+            report.updated,
+            report.unchanged,
+            report.skipped.len(),
+            if report.new_topics.is_empty() {
+                String::new()
+            } else {
+                format!(", new topics {}", report.new_topics.join(" "))
+            }
+        );
+    }
+    Ok(())
+}
+
 fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
@@ -222,7 +397,7 @@ fn print_errors<'a>(
 async fn serve(settings: Settings) -> anyhow::Result<()> {
     let app = Application::build(settings.clone()).await?;
     let state = app.state();
-    crate::seed::units_on_first_start(&state.db).await?;
+    crate::seed::on_first_start(&state.db).await?;
     if settings.site.setup_link_on_start
         && let Some(link) = accounts::setup_link_if_no_admin(&state.db, &settings)
             .await

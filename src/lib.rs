@@ -10,6 +10,7 @@ pub mod error;
 pub mod formats;
 pub mod i18n;
 pub mod mail;
+pub mod render;
 pub mod routes;
 pub mod seed;
 pub mod services;

@@ -23,3 +23,84 @@ pub async fn units_on_first_start(db: &DatabaseConnection) -> anyhow::Result<()>
     tracing::info!(created = report.counts.created, "loaded the 2025 unit list");
     Ok(())
 }
+
+/// The shipped question bank, one GIFT file per module.
+pub const BANK: [(&str, &[u8]); 6] = [
+    (
+        "question-bank/IU01.gift",
+        include_bytes!("../question-bank/IU01.gift"),
+    ),
+    (
+        "question-bank/IU02.gift",
+        include_bytes!("../question-bank/IU02.gift"),
+    ),
+    (
+        "question-bank/IU03.gift",
+        include_bytes!("../question-bank/IU03.gift"),
+    ),
+    (
+        "question-bank/IU04.gift",
+        include_bytes!("../question-bank/IU04.gift"),
+    ),
+    (
+        "question-bank/IU05.gift",
+        include_bytes!("../question-bank/IU05.gift"),
+    ),
+    (
+        "question-bank/IU06.gift",
+        include_bytes!("../question-bank/IU06.gift"),
+    ),
+];
+
+/// Names the standard's topics; codes already present keep their names.
+pub async fn taxonomy(db: &DatabaseConnection) -> anyhow::Result<()> {
+    use sea_orm::{ActiveValue::Set, EntityTrait};
+    for (code, vi, en) in crate::domain::taxonomy::TOPICS {
+        let module = code.split('.').next().unwrap_or_default();
+        crate::entities::topic::Entity::insert(crate::entities::topic::ActiveModel {
+            code: Set(code.to_string()),
+            module: Set(module.to_string()),
+            name_vi: Set(Some(vi.to_string())),
+            name_en: Set(Some(en.to_string())),
+            created_at: Set(chrono::Utc::now()),
+        })
+        .on_conflict_do_nothing()
+        .exec_without_returning(db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Loads the shipped bank (as reviewed) when the bank is empty.
+pub async fn bank_on_first_start(db: &DatabaseConnection) -> anyhow::Result<()> {
+    taxonomy(db).await?;
+    if crate::store::questions::count(db).await? > 0 {
+        return Ok(());
+    }
+    let mut total = 0;
+    for (name, bytes) in BANK {
+        let report = services::questions::import(
+            db,
+            services::questions::ImportFormat::Gift,
+            bytes,
+            &Default::default(),
+            false,
+            services::questions::Origin::Shipped,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        if let Some(e) = report.errors.first() {
+            anyhow::bail!("{name}:{}: {}", e.line, e.message);
+        }
+        total += report.created;
+    }
+    tracing::info!(created = total, "loaded the shipped question bank");
+    Ok(())
+}
+
+/// Everything loaded on a fresh installation.
+pub async fn on_first_start(db: &DatabaseConnection) -> anyhow::Result<()> {
+    units_on_first_start(db).await?;
+    bank_on_first_start(db).await?;
+    Ok(())
+}

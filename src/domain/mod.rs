@@ -3,4 +3,5 @@ pub mod person;
 pub mod question;
 pub mod role;
 pub mod roster;
+pub mod taxonomy;
 pub mod unit_path;

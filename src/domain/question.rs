@@ -32,7 +32,19 @@ impl QuestionType {
 }
 
 /// `easy`, `medium` or `hard` (dễ / trung bình / khó).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Difficulty {
     Easy,
@@ -53,7 +65,8 @@ impl Difficulty {
 
     /// Accepts the API names and the Vietnamese labels (any case, with or without diacritics).
     pub fn parse(s: &str) -> Option<Self> {
-        let t = crate::domain::unit_path::fold_diacritics(&crate::domain::unit_path::normalize_text(s));
+        let t =
+            crate::domain::unit_path::fold_diacritics(&crate::domain::unit_path::normalize_text(s));
         match t.as_str() {
             "easy" | "de" | "1" => Some(Difficulty::Easy),
             "medium" | "trung binh" | "tb" | "2" => Some(Difficulty::Medium),
@@ -99,7 +112,9 @@ impl Status {
 }
 
 /// How a stem, option or feedback text is written.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, Default, utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum TextFormat {
     #[default]
@@ -181,7 +196,10 @@ pub fn module_and_topic_from_path(path: &str) -> (Option<ModuleCode>, Option<Top
     for seg in path.split('/') {
         let seg = seg.trim();
         // "IU04.3 Formulas" or "IU04 - Spreadsheets": the code is the first word.
-        let word = seg.split(|c: char| c.is_whitespace() || c == '-' || c == ':').next().unwrap_or("");
+        let word = seg
+            .split(|c: char| c.is_whitespace() || c == '-' || c == ':')
+            .next()
+            .unwrap_or("");
         if let Some(t) = TopicCode::parse(word) {
             module = Some(t.module());
             topic = Some(t);
@@ -256,25 +274,47 @@ pub enum DraftError {
 impl DraftError {
     pub fn message(&self, lang: Lang) -> String {
         match self {
-            DraftError::EmptyStem => lang.pick("Câu hỏi không có nội dung.", "The question has no text.").into(),
-            DraftError::TooFewOptions => lang.pick("Câu hỏi cần ít nhất hai phương án.", "A question needs at least two options.").into(),
+            DraftError::EmptyStem => lang
+                .pick("Câu hỏi không có nội dung.", "The question has no text.")
+                .into(),
+            DraftError::TooFewOptions => lang
+                .pick(
+                    "Câu hỏi cần ít nhất hai phương án.",
+                    "A question needs at least two options.",
+                )
+                .into(),
             DraftError::EmptyOption(n) => match lang {
                 Lang::Vi => format!("Phương án thứ {n} để trống."),
                 Lang::En => format!("Option {n} is empty."),
             },
-            DraftError::NoCorrectOption => lang.pick("Không có phương án đúng.", "No option is marked correct.").into(),
+            DraftError::NoCorrectOption => lang
+                .pick("Không có phương án đúng.", "No option is marked correct.")
+                .into(),
             DraftError::SingleNeedsOneCorrect(n) => match lang {
-                Lang::Vi => format!("Câu hỏi một lựa chọn phải có đúng một phương án đúng (đang có {n})."),
-                Lang::En => format!("A single-choice question needs exactly one correct option (it has {n})."),
+                Lang::Vi => {
+                    format!("Câu hỏi một lựa chọn phải có đúng một phương án đúng (đang có {n}).")
+                }
+                Lang::En => format!(
+                    "A single-choice question needs exactly one correct option (it has {n})."
+                ),
             },
             DraftError::MultipleNeedsAWrongOption => lang
-                .pick("Câu hỏi nhiều lựa chọn cần ít nhất một phương án sai.", "A multiple-answer question needs at least one wrong option.")
+                .pick(
+                    "Câu hỏi nhiều lựa chọn cần ít nhất một phương án sai.",
+                    "A multiple-answer question needs at least one wrong option.",
+                )
                 .into(),
             DraftError::TrueFalseNeedsTwoOptions => lang
-                .pick("Câu hỏi đúng/sai phải có đúng hai phương án.", "A true/false question has exactly two options.")
+                .pick(
+                    "Câu hỏi đúng/sai phải có đúng hai phương án.",
+                    "A true/false question has exactly two options.",
+                )
                 .into(),
             DraftError::NoModule => lang
-                .pick("Không xác định được mô-đun (IU01–IU15).", "No module (IU01–IU15) could be determined.")
+                .pick(
+                    "Không xác định được mô-đun (IU01–IU15).",
+                    "No module (IU01–IU15) could be determined.",
+                )
                 .into(),
             DraftError::DuplicateOption(t) => match lang {
                 Lang::Vi => format!("Phương án “{t}” bị lặp."),
@@ -306,7 +346,10 @@ impl QuestionDraft {
             }
         }
         for (i, o) in self.options.iter().enumerate() {
-            if self.options[..i].iter().any(|p| p.text.trim() == o.text.trim()) {
+            if self.options[..i]
+                .iter()
+                .any(|p| p.text.trim() == o.text.trim())
+            {
                 return Err(DraftError::DuplicateOption(o.text.trim().to_string()));
             }
         }
@@ -318,7 +361,9 @@ impl QuestionDraft {
             QuestionType::Single | QuestionType::TrueFalse if right != 1 => {
                 Err(DraftError::SingleNeedsOneCorrect(right))
             }
-            QuestionType::Multiple if right == self.options.len() => Err(DraftError::MultipleNeedsAWrongOption),
+            QuestionType::Multiple if right == self.options.len() => {
+                Err(DraftError::MultipleNeedsAWrongOption)
+            }
             _ => Ok(()),
         }
     }
@@ -367,7 +412,11 @@ mod tests {
             options: correct
                 .iter()
                 .enumerate()
-                .map(|(i, c)| OptionDraft { text: format!("PA {i}"), correct: *c, feedback: String::new() })
+                .map(|(i, c)| OptionDraft {
+                    text: format!("PA {i}"),
+                    correct: *c,
+                    feedback: String::new(),
+                })
                 .collect(),
             general_feedback: String::new(),
             tags: vec![],
@@ -380,7 +429,10 @@ mod tests {
         assert!(ModuleCode::parse("iu04").is_some());
         assert!(ModuleCode::parse("IU16").is_none());
         assert!(ModuleCode::parse("IU4").is_none());
-        assert_eq!(TopicCode::parse("IU04.3.2").unwrap().module().as_str(), "IU04");
+        assert_eq!(
+            TopicCode::parse("IU04.3.2").unwrap().module().as_str(),
+            "IU04"
+        );
         assert!(TopicCode::parse("IU04.").is_none());
         let (m, t) = module_and_topic_from_path("$course$/top/IU04 Bảng tính/IU04.5 Công thức");
         assert_eq!(m.unwrap().as_str(), "IU04");
@@ -391,11 +443,27 @@ mod tests {
 
     #[test]
     fn validation_catches_the_structural_mistakes() {
-        assert!(draft(QuestionType::Single, &[true, false, false]).validate().is_ok());
-        assert_eq!(draft(QuestionType::Single, &[true, true]).validate(), Err(DraftError::SingleNeedsOneCorrect(2)));
-        assert_eq!(draft(QuestionType::Single, &[false, false]).validate(), Err(DraftError::NoCorrectOption));
-        assert_eq!(draft(QuestionType::Single, &[true]).validate(), Err(DraftError::TooFewOptions));
-        assert_eq!(draft(QuestionType::Multiple, &[true, true]).validate(), Err(DraftError::MultipleNeedsAWrongOption));
+        assert!(
+            draft(QuestionType::Single, &[true, false, false])
+                .validate()
+                .is_ok()
+        );
+        assert_eq!(
+            draft(QuestionType::Single, &[true, true]).validate(),
+            Err(DraftError::SingleNeedsOneCorrect(2))
+        );
+        assert_eq!(
+            draft(QuestionType::Single, &[false, false]).validate(),
+            Err(DraftError::NoCorrectOption)
+        );
+        assert_eq!(
+            draft(QuestionType::Single, &[true]).validate(),
+            Err(DraftError::TooFewOptions)
+        );
+        assert_eq!(
+            draft(QuestionType::Multiple, &[true, true]).validate(),
+            Err(DraftError::MultipleNeedsAWrongOption)
+        );
         let mut d = draft(QuestionType::Single, &[true, false]);
         d.stem = "  ".into();
         assert_eq!(d.validate(), Err(DraftError::EmptyStem));

@@ -1,3 +1,7 @@
 //! File formats people already use: parsers and writers.
+pub mod aiken;
+pub mod gift;
+pub mod moodle_xml;
+pub mod question_sheet;
 pub mod table;
 pub mod units_csv;

@@ -1,6 +1,7 @@
 //! HTTP: the JSON API under `/api/v1`, HTML pages, health, static files.
 pub mod api;
 pub mod health;
+pub mod media;
 pub mod openapi;
 pub mod pages;
 pub mod static_files;
@@ -19,6 +20,7 @@ use crate::startup::AppState;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::health)
         .service(static_files::serve)
+        .service(media::serve)
         .configure(pages::configure);
 }
 

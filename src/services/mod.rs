@@ -1,5 +1,6 @@
 //! Use cases shared by the API, the pages and the CLI: each validates with
 //! `domain`, decides, and writes through `store` in one transaction.
 pub mod accounts;
+pub mod questions;
 pub mod roster;
 pub mod units;

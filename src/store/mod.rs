@@ -1,6 +1,9 @@
 //! Queries and transactions per aggregate, returning domain-shaped values.
+pub mod blobs;
 pub mod login_failures;
 pub mod outbox;
+pub mod question_stats;
+pub mod questions;
 pub mod settings;
 pub mod tokens;
 pub mod units;

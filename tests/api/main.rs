@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod mail;
 mod pages;
+mod questions;
 mod roster;
 mod units;
 mod users;

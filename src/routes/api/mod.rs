@@ -1,6 +1,7 @@
 //! The JSON API (`/api/v1`); every handler is in the OpenAPI document.
 pub mod auth;
 pub mod me;
+pub mod questions;
 pub mod units;
 pub mod users;
 
@@ -23,5 +24,15 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(units::import)
         .service(units::get)
         .service(units::update)
-        .service(units::close);
+        .service(units::close)
+        .service(questions::list)
+        .service(questions::counts)
+        .service(questions::import)
+        .service(questions::export)
+        .service(questions::create)
+        .service(questions::retire)
+        .service(questions::get)
+        .service(questions::versions)
+        .service(questions::update)
+        .service(questions::approve);
 }

@@ -5,6 +5,7 @@ pub mod admin_units;
 pub mod admin_users;
 pub mod errors;
 pub mod home;
+pub mod questions;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{StatusCode, header};
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     account::configure(cfg);
     admin_units::configure(cfg);
     admin_users::configure(cfg);
+    questions::configure(cfg);
 }
 
 const FLASH_COOKIE: &str = "flash";
@@ -46,6 +48,9 @@ fn nav(user: &AuthUser, path: &str) -> Vec<NavItem> {
     }
     if user.has(Role::Admin) || user.has(Role::Trainer) || user.has(Role::UnitManager) {
         items.push(("/admin/users", "nav_users"));
+    }
+    if user.has(Role::Admin) || user.has(Role::Trainer) {
+        items.push(("/questions", "nav_questions"));
     }
     items.push(("/account", "nav_account"));
     items
