@@ -241,3 +241,21 @@ pub async fn list(
         .collect();
     Ok((items, total))
 }
+
+/// Full names by id, for showing who wrote or approved something.
+pub async fn names(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, String>, DbErr> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in ids.chunks(500) {
+        for u in user::Entity::find()
+            .filter(user::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            out.insert(u.id, u.full_name);
+        }
+    }
+    Ok(out)
+}

@@ -121,3 +121,83 @@ async fn migrate_runs_on_an_empty_database() {
     );
     assert!(dir.path().join("ictskills.db").exists());
 }
+
+#[tokio::test]
+async fn serve_starts_loads_the_shipped_content_and_stops_cleanly_on_sigterm() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ictskills"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("--config-dir")
+        .arg(dir.path())
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut port = None;
+    let mut setup_link = false;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while port.is_none() && std::time::Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            setup_link |= line.contains("/setup/");
+            if let Some(i) = line.find("(port ") {
+                port = line[i + 6..]
+                    .split(')')
+                    .next()
+                    .and_then(|p| p.parse::<u16>().ok());
+            }
+        }
+    }
+    let port = port.expect("the service says where it listens");
+    assert!(setup_link, "a fresh install prints a one-time setup link");
+    let health = reqwest::get(format!("http://127.0.0.1:{port}/health"))
+        .await
+        .unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(s) = child.try_wait().unwrap() {
+            exited = Some(s);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let exited = exited.unwrap_or_else(|| {
+        let _ = child.kill();
+        panic!("serve did not stop within 10 s of SIGTERM")
+    });
+    assert!(exited.success(), "exit status {exited:?}");
+    // The shipped content was loaded into the SQLite file.
+    let db = sea_orm::Database::connect(format!(
+        "sqlite://{}?mode=ro",
+        dir.path().join("ictskills.db").display()
+    ))
+    .await
+    .unwrap();
+    use sea_orm::ConnectionTrait;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM questions WHERE status = 'ready'",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(row.try_get::<i64>("", "n").unwrap() >= 360);
+}

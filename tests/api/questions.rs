@@ -651,3 +651,34 @@ fn the_shipped_bank_is_structurally_sound() {
         }
     }
 }
+
+#[tokio::test]
+async fn trainers_upload_images_but_not_other_files() {
+    let app = spawn_app().await;
+    let t = app.token_for("gv@example.vn", &["trainer"]).await;
+    let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\x0dIHDR".to_vec();
+    let r = app
+        .post_bytes("/api/v1/media?name=h%C3%ACnh%201.png", &t, png.clone())
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let url = body(r).await["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with("/media/"));
+    let got = app.api.get(app.url(&url)).send().await.unwrap();
+    assert_eq!(got.headers()["content-type"], "image/png");
+    assert_eq!(got.bytes().await.unwrap().to_vec(), png);
+    let r = app
+        .post_bytes(
+            "/api/v1/media?name=x.html",
+            &t,
+            b"<script>alert(1)</script>".to_vec(),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let learner = app.token_for("hv@example.vn", &["learner"]).await;
+    assert_eq!(
+        app.post_bytes("/api/v1/media?name=a.png", &learner, png)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}

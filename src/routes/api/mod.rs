@@ -34,5 +34,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(questions::get)
         .service(questions::versions)
         .service(questions::update)
-        .service(questions::approve);
+        .service(questions::approve)
+        .service(questions::upload_media);
 }

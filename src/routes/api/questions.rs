@@ -482,3 +482,75 @@ pub async fn retire(
     let n = bank::retire(&state.db, &user.record, &body.ids).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "retired": n })))
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct MediaParams {
+    /// The file name, e.g. `hinh-1.png`.
+    pub name: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MediaView {
+    /// Where the image is served; put it in Markdown as `![text](url)`.
+    pub url: String,
+    pub sha256: String,
+}
+
+/// The image types accepted for questions and lessons, by their first bytes.
+fn image_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Some("image/gif")
+    } else if bytes.len() > 12 && bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+/// Upload an image for a question (trainer, admin): PNG, JPEG, GIF or WebP, at most 5 MB.
+#[utoipa::path(tag = "questions", security(("bearer" = [])), params(MediaParams),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = MediaView), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+#[post("/media")]
+pub async fn upload_media(
+    req: HttpRequest,
+    user: AuthUser,
+    state: web::Data<AppState>,
+    params: web::Query<MediaParams>,
+    payload: web::Payload,
+) -> Result<HttpResponse, AppError> {
+    bank::require_author(&user.record)?;
+    let file = upload::read(&req, payload, 5 * 1024 * 1024).await?;
+    let mime = image_type(&file.bytes).ok_or_else(|| {
+        AppError::unprocessable(
+            "not_an_image",
+            "Tệp không phải ảnh PNG, JPEG, GIF hoặc WebP.",
+            "The file is not a PNG, JPEG, GIF or WebP image.",
+        )
+    })?;
+    let name = params
+        .name
+        .clone()
+        .or(file.filename.clone())
+        .unwrap_or_else(|| "anh".into());
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(80)
+        .collect();
+    let sha = crate::store::blobs::put(&state.db, &file.bytes, mime).await?;
+    Ok(HttpResponse::Created().json(MediaView {
+        url: format!("/media/{sha}/{safe}"),
+        sha256: sha,
+    }))
+}

@@ -64,6 +64,8 @@ struct Row {
     excerpt: String,
     drawn: i64,
     facility: Option<String>,
+    author: Option<String>,
+    approver: Option<String>,
 }
 
 fn excerpt(s: &str) -> String {
@@ -95,11 +97,25 @@ async fn list(
     let (records, total) = store::list(&state.db, &filter, page, PER_PAGE).await?;
     let ids: Vec<Uuid> = records.iter().map(|r| r.question.id).collect();
     let stats = crate::store::question_stats::for_questions(&state.db, &ids).await?;
+    let people: Vec<Uuid> = records
+        .iter()
+        .flat_map(|r| [r.version.created_by, r.version.approved_by])
+        .flatten()
+        .collect();
+    let names = users::names(&state.db, &people).await?;
+    let shipped = tr(&req, &state, "shipped").to_string();
     let rows: Vec<Row> = records
         .into_iter()
         .map(|r| {
             let s = stats.get(&r.question.id).cloned().unwrap_or_default();
+            let author = match r.version.created_by {
+                Some(u) => names.get(&u).cloned(),
+                None => Some(shipped.clone()),
+            };
+            let approver = r.version.approved_by.and_then(|u| names.get(&u).cloned());
             Row {
+                author,
+                approver,
                 id: r.question.id,
                 excerpt: excerpt(&r.version.stem),
                 external_id: r.question.external_id,
