@@ -99,6 +99,21 @@ pub fn same_content(record: &QuestionRecord, draft: &QuestionDraft) -> bool {
         })
 }
 
+fn module_of(d: &QuestionDraft) -> String {
+    d.module
+        .as_ref()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default()
+}
+
+fn topic_of(d: &QuestionDraft) -> Option<String> {
+    d.topic.as_ref().map(|t| t.as_str().to_string())
+}
+
+fn difficulty_of(d: &QuestionDraft) -> &'static str {
+    d.difficulty.unwrap_or(Difficulty::Medium).as_str()
+}
+
 fn version_model(
     question_id: Uuid,
     version: i32,
@@ -121,17 +136,9 @@ fn version_model(
         id: Set(Uuid::now_v7()),
         question_id: Set(question_id),
         version: Set(version),
-        module: Set(draft
-            .module
-            .as_ref()
-            .map(|m| m.as_str().to_string())
-            .unwrap_or_default()),
-        topic: Set(draft.topic.as_ref().map(|t| t.as_str().to_string())),
-        difficulty: Set(draft
-            .difficulty
-            .unwrap_or(Difficulty::Medium)
-            .as_str()
-            .to_string()),
+        module: Set(module_of(draft)),
+        topic: Set(topic_of(draft)),
+        difficulty: Set(difficulty_of(draft).to_string()),
         qtype: Set(draft.qtype.as_str().to_string()),
         format: Set(draft.format.as_str().to_string()),
         stem: Set(draft.stem.trim().to_string()),
@@ -163,17 +170,9 @@ pub async fn create(
     question::Entity::insert(question::ActiveModel {
         id: Set(id),
         external_id: Set(external_id),
-        module: Set(draft
-            .module
-            .as_ref()
-            .map(|m| m.as_str().to_string())
-            .unwrap_or_default()),
-        topic: Set(draft.topic.as_ref().map(|t| t.as_str().to_string())),
-        difficulty: Set(draft
-            .difficulty
-            .unwrap_or(Difficulty::Medium)
-            .as_str()
-            .to_string()),
+        module: Set(module_of(draft)),
+        topic: Set(topic_of(draft)),
+        difficulty: Set(difficulty_of(draft).to_string()),
         qtype: Set(draft.qtype.as_str().to_string()),
         status: Set(if ready.is_some() {
             Status::Ready
@@ -219,23 +218,11 @@ pub async fn add_version(
     let mut update = question::Entity::update_many()
         .col_expr(question::Column::CurrentVersion, Expr::value(version))
         .col_expr(question::Column::Status, Expr::value(status.as_str()))
-        .col_expr(
-            question::Column::Module,
-            Expr::value(
-                draft
-                    .module
-                    .as_ref()
-                    .map(|m| m.as_str().to_string())
-                    .unwrap_or_default(),
-            ),
-        )
-        .col_expr(
-            question::Column::Topic,
-            Expr::value(draft.topic.as_ref().map(|t| t.as_str().to_string())),
-        )
+        .col_expr(question::Column::Module, Expr::value(module_of(draft)))
+        .col_expr(question::Column::Topic, Expr::value(topic_of(draft)))
         .col_expr(
             question::Column::Difficulty,
-            Expr::value(draft.difficulty.unwrap_or(Difficulty::Medium).as_str()),
+            Expr::value(difficulty_of(draft)),
         )
         .col_expr(question::Column::Qtype, Expr::value(draft.qtype.as_str()))
         .col_expr(
