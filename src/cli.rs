@@ -91,6 +91,8 @@ pub enum Command {
         #[arg(long)]
         dry_run: bool,
     },
+    /// Load or update a course from a folder (course.toml + one folder per module).
+    ImportCourse { dir: PathBuf },
     /// Export the bank to standard output or --output FILE.
     ExportQuestions {
         /// gift, moodle-xml or xlsx.
@@ -216,6 +218,37 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 dry_run,
             )
             .await
+        }
+        Some(Command::ImportCourse { dir }) => {
+            crate::telemetry::init("warn");
+            let files = read_dir_texts(&dir)?;
+            let db = crate::db::connect(&settings).await?;
+            crate::db::migrate(&db).await?;
+            match crate::services::courses::import(&db, &files)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                Ok(c) => {
+                    println!(
+                        "{}: lessons created {}, updated {}, unchanged {}",
+                        dir.display(),
+                        c.created,
+                        c.updated,
+                        c.unchanged
+                    );
+                    Ok(())
+                }
+                Err(errors) => {
+                    for e in &errors {
+                        eprintln!("{}:{}: {}", dir.join(&e.file).display(), e.line, e.message);
+                    }
+                    anyhow::bail!(
+                        "{}: {} error(s); nothing was written",
+                        dir.display(),
+                        errors.len()
+                    )
+                }
+            }
         }
         Some(Command::ExportQuestions {
             format,
@@ -372,6 +405,27 @@ async fn import_questions(
         );
     }
     Ok(())
+}
+
+/// Every file under `dir`, as (path relative to `dir` with `/`, text).
+fn read_dir_texts(dir: &Path) -> anyhow::Result<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).map_err(|e| anyhow::anyhow!("{}: {e}", d.display()))? {
+            let path = entry?.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir)?.to_string_lossy().replace('\\', "/");
+                let bytes = read_file(&path)?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| anyhow::anyhow!("{}:1: not UTF-8", path.display()))?;
+                out.push((rel, text));
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn read_file(path: &Path) -> anyhow::Result<Vec<u8>> {

@@ -98,9 +98,30 @@ pub async fn bank_on_first_start(db: &DatabaseConnection) -> anyhow::Result<()> 
     Ok(())
 }
 
+/// Loads the shipped basic course when no course exists.
+pub async fn course_on_first_start(db: &DatabaseConnection) -> anyhow::Result<()> {
+    if !crate::store::courses::all(db).await?.is_empty() {
+        return Ok(());
+    }
+    let files = services::courses::shipped_files("basic");
+    match services::courses::import(db, &files)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?
+    {
+        Ok(c) => tracing::info!(lessons = c.created, "loaded the shipped basic course"),
+        Err(errors) => {
+            if let Some(e) = errors.first() {
+                anyhow::bail!("courses/basic/{}:{}: {}", e.file, e.line, e.message);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Everything loaded on a fresh installation.
 pub async fn on_first_start(db: &DatabaseConnection) -> anyhow::Result<()> {
     units_on_first_start(db).await?;
     bank_on_first_start(db).await?;
+    course_on_first_start(db).await?;
     Ok(())
 }

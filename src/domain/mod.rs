@@ -1,4 +1,5 @@
 //! Pure rules: no database, no HTTP.
+pub mod eligibility;
 pub mod person;
 pub mod question;
 pub mod role;

@@ -1,6 +1,16 @@
 //! sea-orm entities: the tables' shape only; behaviour lives in `store/`.
 pub mod attempt_item;
+pub mod attendance;
 pub mod blob;
+pub mod class;
+pub mod class_day;
+pub mod class_trainer;
+pub mod course;
+pub mod course_module;
+pub mod eligibility_exception;
+pub mod enrolment;
+pub mod lesson;
+pub mod lesson_progress;
 pub mod login_failure;
 pub mod one_time_token;
 pub mod outbox;

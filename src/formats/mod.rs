@@ -1,5 +1,6 @@
 //! File formats people already use: parsers and writers.
 pub mod aiken;
+pub mod course_dir;
 pub mod gift;
 pub mod moodle_xml;
 pub mod question_sheet;

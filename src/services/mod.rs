@@ -1,6 +1,7 @@
 //! Use cases shared by the API, the pages and the CLI: each validates with
 //! `domain`, decides, and writes through `store` in one transaction.
 pub mod accounts;
+pub mod courses;
 pub mod questions;
 pub mod roster;
 pub mod units;

@@ -1,5 +1,7 @@
 //! Queries and transactions per aggregate, returning domain-shaped values.
 pub mod blobs;
+pub mod classes;
+pub mod courses;
 pub mod login_failures;
 pub mod outbox;
 pub mod question_stats;

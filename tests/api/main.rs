@@ -5,6 +5,7 @@
 
 mod auth;
 mod cli;
+mod courses;
 mod health;
 mod helpers;
 mod mail;

@@ -1,5 +1,7 @@
 //! The JSON API (`/api/v1`); every handler is in the OpenAPI document.
 pub mod auth;
+pub mod classes;
+pub mod courses;
 pub mod me;
 pub mod questions;
 pub mod units;
@@ -35,5 +37,16 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(questions::versions)
         .service(questions::update)
         .service(questions::approve)
-        .service(questions::upload_media);
+        .service(questions::upload_media)
+        .service(courses::list)
+        .service(courses::lesson)
+        .service(courses::open)
+        .service(courses::complete)
+        .service(courses::my_progress)
+        .service(classes::create)
+        .service(classes::get)
+        .service(classes::enrol)
+        .service(classes::attendance)
+        .service(classes::exception)
+        .service(classes::progress);
 }

@@ -1,0 +1,495 @@
+use reqwest::StatusCode;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, json as body, spawn_app};
+
+struct Setup {
+    app: TestApp,
+    admin: String,
+    learner: String,
+    learner_id: String,
+    course: Value,
+    class_id: String,
+}
+
+async fn setup(rule: Value) -> Setup {
+    let app = spawn_app().await;
+    ictskills::seed::course_on_first_start(&app.state.db)
+        .await
+        .unwrap();
+    let admin = app.admin_token().await;
+    let learner_id = app
+        .create_user("hv@example.vn", &["learner"])
+        .await
+        .to_string();
+    let learner = app.token("hv@example.vn").await;
+    let courses = body(app.get("/api/v1/courses", &admin).await).await;
+    let course = courses["items"][0].clone();
+    let r = app
+        .post_json(
+            "/api/v1/classes",
+            &admin,
+            &json!({"name": "Lớp CNTT cơ bản K1", "course_id": course["id"], "starts_on": "2026-01-01", "ends_on": "2027-12-31", "rule": rule}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let class_id = body(r).await["id"].as_str().unwrap().to_string();
+    Setup {
+        app,
+        admin,
+        learner,
+        learner_id,
+        course,
+        class_id,
+    }
+}
+
+fn lessons(course: &Value) -> Vec<String> {
+    course["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|m| {
+            m["lessons"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["id"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+/// Moves the start of a learner's study of a lesson into the past.
+async fn backdate(app: &TestApp, user: &str, lesson: &str, seconds: i64) {
+    use ictskills::entities::lesson_progress::{Column, Entity};
+    Entity::update_many()
+        .col_expr(
+            Column::OpenedAt,
+            Expr::value(chrono::Utc::now() - chrono::Duration::seconds(seconds)),
+        )
+        .filter(Column::UserId.eq(uuid::Uuid::parse_str(user).unwrap()))
+        .filter(Column::LessonId.eq(uuid::Uuid::parse_str(lesson).unwrap()))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+}
+
+async fn class_call(s: &Setup, what: &str, b: Value) -> reqwest::Response {
+    s.app
+        .post_json(
+            &format!("/api/v1/classes/{}/{what}", s.class_id),
+            &s.admin,
+            &b,
+        )
+        .await
+}
+
+async fn post(app: &TestApp, path: &str, token: &str) -> reqwest::Response {
+    app.api
+        .post(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_shipped_course_lists_six_modules_in_order() {
+    let s = setup(json!({"all_modules_complete": true})).await;
+    let codes: Vec<&str> = s.course["modules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["IU01", "IU02", "IU03", "IU04", "IU05", "IU06"]);
+    assert!(
+        s.course["modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["lessons"].as_array().unwrap().len() >= 4)
+    );
+}
+
+#[tokio::test]
+async fn a_learner_outside_the_course_is_refused_and_unknown_lessons_are_404() {
+    let s = setup(json!({"all_modules_complete": true})).await;
+    let lesson = lessons(&s.course)[0].clone();
+    assert_eq!(
+        body(s.app.get("/api/v1/courses", &s.learner).await).await["items"],
+        json!([])
+    );
+    assert_eq!(
+        s.app
+            .get(&format!("/api/v1/lessons/{lesson}"), &s.learner)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(
+            &s.app,
+            &format!("/api/v1/lessons/{lesson}/complete"),
+            &s.learner
+        )
+        .await
+        .status(),
+        StatusCode::FORBIDDEN
+    );
+    let missing = uuid::Uuid::new_v4();
+    assert_eq!(
+        s.app
+            .get(&format!("/api/v1/lessons/{missing}"), &s.learner)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    let me = body(s.app.get("/api/v1/me/progress", &s.learner).await).await;
+    assert_eq!(me["eligible"], false);
+    assert!(!me["missing"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_lesson_completes_only_after_its_minimum_time_and_only_once() {
+    let s = setup(json!({"all_modules_complete": true})).await;
+    let r = s
+        .app
+        .post_json(
+            &format!("/api/v1/classes/{}/enrolments", s.class_id),
+            &s.admin,
+            &json!({"user_ids": [s.learner_id]}),
+        )
+        .await;
+    assert_eq!(body(r).await, json!({"enrolled": 1, "already": 0}));
+    let r = s
+        .app
+        .post_json(
+            &format!("/api/v1/classes/{}/enrolments", s.class_id),
+            &s.admin,
+            &json!({"user_ids": [s.learner_id]}),
+        )
+        .await;
+    assert_eq!(body(r).await, json!({"enrolled": 0, "already": 1}));
+    let lesson = lessons(&s.course)[0].clone();
+    let view = body(
+        s.app
+            .get(&format!("/api/v1/lessons/{lesson}"), &s.learner)
+            .await,
+    )
+    .await;
+    assert!(view["html"].as_str().unwrap().contains("<h2>"));
+    let opened = body(
+        post(
+            &s.app,
+            &format!("/api/v1/lessons/{lesson}/open"),
+            &s.learner,
+        )
+        .await,
+    )
+    .await;
+    assert!(opened["seconds_left"].as_i64().unwrap() > 0);
+    let early = post(
+        &s.app,
+        &format!("/api/v1/lessons/{lesson}/complete"),
+        &s.learner,
+    )
+    .await;
+    assert_eq!(early.status(), StatusCode::CONFLICT);
+    let early = body(early).await;
+    assert_eq!(early["error"], "too_early");
+    assert!(early["seconds_left"].as_i64().unwrap() > 0);
+    assert!(early["message"].as_str().unwrap().contains("phút"));
+    // Opening again does not restart the clock, nor move it forward.
+    backdate(&s.app, &s.learner_id, &lesson, 3600).await;
+    post(
+        &s.app,
+        &format!("/api/v1/lessons/{lesson}/open"),
+        &s.learner,
+    )
+    .await;
+    let done = post(
+        &s.app,
+        &format!("/api/v1/lessons/{lesson}/complete"),
+        &s.learner,
+    )
+    .await;
+    assert_eq!(done.status(), StatusCode::OK);
+    let first = body(done).await["completed_at"].clone();
+    let again = body(
+        post(
+            &s.app,
+            &format!("/api/v1/lessons/{lesson}/complete"),
+            &s.learner,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        again["completed_at"], first,
+        "a second complete changes nothing"
+    );
+    let me = body(s.app.get("/api/v1/me/progress", &s.learner).await).await;
+    assert_eq!(me["modules"][0]["lessons_completed"], 1);
+    assert_eq!(me["eligible"], false);
+    assert_eq!(me["missing"].as_array().unwrap().len(), 6);
+}
+
+#[tokio::test]
+async fn eligibility_turns_true_when_the_rule_holds_and_explains_what_is_missing() {
+    let s = setup(json!({"all_modules_complete": true, "min_attendance_percent": 80})).await;
+    s.app
+        .post_json(
+            &format!("/api/v1/classes/{}/enrolments", s.class_id),
+            &s.admin,
+            &json!({"user_ids": [s.learner_id]}),
+        )
+        .await;
+    for l in lessons(&s.course) {
+        post(&s.app, &format!("/api/v1/lessons/{l}/open"), &s.learner).await;
+        backdate(&s.app, &s.learner_id, &l, 3600).await;
+        assert_eq!(
+            post(&s.app, &format!("/api/v1/lessons/{l}/complete"), &s.learner)
+                .await
+                .status(),
+            StatusCode::OK
+        );
+    }
+    let me = body(s.app.get("/api/v1/me/progress", &s.learner).await).await;
+    assert_eq!(me["eligible"], true, "{me}");
+    assert!(
+        me["modules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["completed"] == true)
+    );
+    // Two class days, present at one: 50% < 80%.
+    let att = |day: &'static str, present: Value| {
+        class_call(
+            &s,
+            "attendance",
+            json!({"date": day, "present_user_ids": present}),
+        )
+    };
+    assert_eq!(
+        att("2026-03-02", json!([s.learner_id])).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(att("2026-03-03", json!([])).await.status(), StatusCode::OK);
+    assert_eq!(
+        att("2025-03-03", json!([])).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "outside the class"
+    );
+    let me = body(s.app.get("/api/v1/me/progress", &s.learner).await).await;
+    assert_eq!(
+        (me["eligible"].as_bool(), me["attendance"].as_f64()),
+        (Some(false), Some(50.0))
+    );
+    assert!(me["missing"][0].as_str().unwrap().contains("80%"));
+    // An exception needs a reason and an enrolled learner.
+    let ex = |b: Value| class_call(&s, "exceptions", b);
+    assert_eq!(
+        ex(json!({"user_id": s.learner_id, "reason": " "}))
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let stranger = s.app.create_user("x@example.vn", &["learner"]).await;
+    assert_eq!(
+        ex(json!({"user_id": stranger, "reason": "Ốm dài ngày"}))
+            .await
+            .status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        ex(json!({"user_id": s.learner_id, "reason": "Đi công tác, đã học bù"}))
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let board = body(
+        s.app
+            .get(
+                &format!("/api/v1/classes/{}/progress", s.class_id),
+                &s.admin,
+            )
+            .await,
+    )
+    .await;
+    let row = &board["items"][0];
+    assert_eq!(
+        (row["eligible"].as_bool(), row["exception"].as_str()),
+        (Some(true), Some("Đi công tác, đã học bù"))
+    );
+}
+
+#[tokio::test]
+async fn only_the_class_trainers_and_admins_manage_a_class() {
+    let s = setup(json!({"min_modules_complete": 5})).await;
+    let other = s.app.token_for("gv2@example.vn", &["trainer"]).await;
+    let path = format!("/api/v1/classes/{}/progress", s.class_id);
+    assert_eq!(
+        s.app.get(&path, &other).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        s.app.get(&path, &s.learner).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = s
+        .app
+        .post_json(
+            &format!("/api/v1/classes/{}/enrolments", s.class_id),
+            &other,
+            &json!({"user_ids": [s.learner_id]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A class of its own: the assigned trainer may.
+    let trainer_id = s.app.create_user("gv@example.vn", &["trainer"]).await;
+    let trainer = s.app.token("gv@example.vn").await;
+    let c = body(
+        s.app
+            .post_json(
+                "/api/v1/classes",
+                &s.admin,
+                &json!({"name": "Lớp 2", "course_id": s.course["id"], "starts_on": "2026-01-01", "ends_on": "2026-12-31",
+                        "rule": {"min_modules_complete": 5}, "trainer_ids": [trainer_id]}),
+            )
+            .await,
+    )
+    .await;
+    let r = s
+        .app
+        .post_json(
+            &format!("/api/v1/classes/{}/enrolments", c["id"].as_str().unwrap()),
+            &trainer,
+            &json!({"user_ids": [s.learner_id]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        s.app
+            .get(
+                &format!("/api/v1/classes/{}/progress", c["id"].as_str().unwrap()),
+                &trainer
+            )
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    // Enrolling someone who is not a learner is refused.
+    let r = s
+        .app
+        .post_json(
+            &format!("/api/v1/classes/{}/enrolments", c["id"].as_str().unwrap()),
+            &trainer,
+            &json!({"user_ids": [trainer_id]}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn bad_classes_are_refused() {
+    let s = setup(json!({})).await;
+    for bad in [
+        json!({"name": "X", "course_id": s.course["id"], "starts_on": "2026-05-01", "ends_on": "2026-04-01", "rule": {}}),
+        json!({"name": "X", "course_id": s.course["id"], "starts_on": "2026-05-01", "ends_on": "2026-06-01", "rule": {"min_modules_complete": 7}}),
+        json!({"name": "X", "course_id": uuid::Uuid::new_v4(), "starts_on": "2026-05-01", "ends_on": "2026-06-01", "rule": {}}),
+        json!({"name": " ", "course_id": s.course["id"], "starts_on": "2026-05-01", "ends_on": "2026-06-01", "rule": {}}),
+    ] {
+        assert_eq!(
+            s.app
+                .post_json("/api/v1/classes", &s.admin, &bad)
+                .await
+                .status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}"
+        );
+    }
+    let learner_tries = s.app.post_json("/api/v1/classes", &s.learner, &json!({"name": "X", "course_id": s.course["id"], "starts_on": "2026-05-01", "ends_on": "2026-06-01", "rule": {}})).await;
+    assert_eq!(learner_tries.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn lesson_markdown_is_rendered_harmless() {
+    let app = spawn_app().await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("IU01")).unwrap();
+    std::fs::write(
+        dir.path().join("course.toml"),
+        "code = \"T\"\ntitle = \"Thử\"\n[[modules]]\ncode = \"IU01\"\ntitle = \"M\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("IU01/01-x.md"),
+        "+++\ntitle = \"Bài\"\nmin_seconds = 60\n+++\n\n**Đậm** <script>alert(1)</script> [bấm](javascript:alert(1)) <img src=x onerror=alert(1)>\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ictskills"))
+        .arg("--data-dir")
+        .arg(&app.data_dir)
+        .arg("--config-dir")
+        .arg(dir.path())
+        .arg("import-course")
+        .arg(dir.path())
+        .env_remove("DATABASE_URL")
+        .envs(
+            app.database_url
+                .iter()
+                .map(|u| ("DATABASE_URL", u.as_str())),
+        )
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let admin = app.admin_token().await;
+    let courses = body(app.get("/api/v1/courses", &admin).await).await;
+    let lesson = courses["items"][0]["modules"][0]["lessons"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let html = body(app.get(&format!("/api/v1/lessons/{lesson}"), &admin).await).await["html"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(html.contains("<strong>Đậm</strong>"));
+    assert!(
+        !html.contains("<script") && !html.contains("javascript:") && !html.contains("onerror"),
+        "{html}"
+    );
+    // A broken lesson names its file and line; nothing is written.
+    std::fs::write(
+        dir.path().join("IU01/02-y.md"),
+        "+++\ntitle = \"B\"\nmin_seconds = \"x\"\n+++\nText\n",
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ictskills"))
+        .arg("--data-dir")
+        .arg(&app.data_dir)
+        .arg("--config-dir")
+        .arg(dir.path())
+        .arg("import-course")
+        .arg(dir.path())
+        .env_remove("DATABASE_URL")
+        .envs(
+            app.database_url
+                .iter()
+                .map(|u| ("DATABASE_URL", u.as_str())),
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("02-y.md:3:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
