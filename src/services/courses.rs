@@ -361,3 +361,50 @@ pub async fn may_manage(
             .await?
             .contains(&user.user.id))
 }
+
+/// The lesson to study next: the one opened last and not finished, else the
+/// first unfinished one in course order.
+pub async fn next_lesson(
+    db: &DatabaseConnection,
+    user: Uuid,
+    tree: &CourseTree,
+) -> Result<Option<lesson::Model>, AppError> {
+    use crate::entities::lesson_progress;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    let ids: Vec<Uuid> = tree.published_lessons().map(|l| l.id).collect();
+    let progress = lesson_progress::Entity::find()
+        .filter(lesson_progress::Column::UserId.eq(user))
+        .filter(lesson_progress::Column::LessonId.is_in(ids))
+        .order_by_desc(lesson_progress::Column::OpenedAt)
+        .all(db)
+        .await?;
+    let done: HashSet<Uuid> = progress
+        .iter()
+        .filter(|p| p.completed_at.is_some())
+        .map(|p| p.lesson_id)
+        .collect();
+    if let Some(p) = progress.iter().find(|p| p.completed_at.is_none()) {
+        return Ok(tree
+            .published_lessons()
+            .find(|l| l.id == p.lesson_id)
+            .cloned());
+    }
+    Ok(tree
+        .published_lessons()
+        .find(|l| !done.contains(&l.id))
+        .cloned())
+}
+
+/// Lesson ids the user completed in a course.
+pub async fn completed_in(
+    db: &DatabaseConnection,
+    user: Uuid,
+    tree: &CourseTree,
+) -> Result<HashSet<Uuid>, AppError> {
+    let ids: Vec<Uuid> = tree.published_lessons().map(|l| l.id).collect();
+    Ok(store::completed(db, &[user], &ids)
+        .await?
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect())
+}

@@ -493,3 +493,100 @@ async fn lesson_markdown_is_rendered_harmless() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn a_learner_studies_on_the_web_and_sees_what_is_missing() {
+    let s = setup(json!({"all_modules_complete": true})).await;
+    s.app
+        .post_json(
+            &format!("/api/v1/classes/{}/enrolments", s.class_id),
+            &s.admin,
+            &json!({"user_ids": [s.learner_id]}),
+        )
+        .await;
+    s.app
+        .web_login("hv@example.vn", crate::helpers::PASSWORD)
+        .await;
+    let home = s
+        .app
+        .browser
+        .get(s.app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("Lớp CNTT cơ bản K1"));
+    assert!(home.contains("Chưa hoàn thành mô-đun IU01"));
+    let first = lessons(&s.course)[0].clone();
+    assert!(
+        home.contains(&format!("/lessons/{first}")),
+        "the next lesson is offered"
+    );
+    let page = s
+        .app
+        .browser
+        .get(s.app.url(&format!("/lessons/{first}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Thời gian học tối thiểu còn lại"));
+    let csrf = crate::helpers::csrf_in(&html).unwrap();
+    let r = s
+        .app
+        .browser
+        .post(s.app.url(&format!("/lessons/{first}/complete")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = s
+        .app
+        .browser
+        .get(s.app.url(&format!("/lessons/{first}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("Chưa đủ thời gian học tối thiểu"),
+        "the refusal says how long is left"
+    );
+    backdate(&s.app, &s.learner_id, &first, 3600).await;
+    s.app
+        .browser
+        .post(s.app.url(&format!("/lessons/{first}/complete")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let html = s
+        .app
+        .browser
+        .get(s.app.url(&format!("/lessons/{first}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Bạn đã hoàn thành bài học này."));
+    let outline = s
+        .app
+        .browser
+        .get(
+            s.app
+                .url(&format!("/courses/{}", s.course["id"].as_str().unwrap())),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(outline.status(), StatusCode::OK);
+    assert!(outline.text().await.unwrap().contains("Đã xong"));
+}

@@ -26,6 +26,35 @@ async fn index(
     {
         ctx.insert("unit_name", &unit.name);
     }
+    if user.has(crate::domain::role::Role::Learner) {
+        let lang = crate::routes::lang_of(&req);
+        let progress = crate::services::courses::my_progress(&state.db, &user.record, lang).await?;
+        if let Some(course_id) = progress.course_id
+            && let Some(tree) = crate::store::courses::tree(&state.db, course_id).await?
+        {
+            let next = crate::services::courses::next_lesson(&state.db, user.id(), &tree).await?;
+            ctx.insert(
+                "next_lesson",
+                &next.map(|l| serde_json::json!({"id": l.id, "title": l.title})),
+            );
+            let titles: std::collections::HashMap<String, String> = tree
+                .modules
+                .iter()
+                .map(|(m, _)| (m.code.clone(), m.title.clone()))
+                .collect();
+            let modules: Vec<serde_json::Value> = progress
+                .modules
+                .iter()
+                .map(|m| {
+                    let pct = if m.lessons_total > 0 { m.lessons_completed * 100 / m.lessons_total } else { 0 };
+                    serde_json::json!({"code": m.code, "title": titles.get(&m.code), "done": m.lessons_completed, "total": m.lessons_total, "pct": pct, "completed": m.completed})
+                })
+                .collect();
+            ctx.insert("modules", &modules);
+            ctx.insert("course_id", &course_id);
+        }
+        ctx.insert("progress", &progress);
+    }
     render(&req, &state, Some(&user), "home/index.html", ctx)
 }
 

@@ -6,6 +6,7 @@ pub mod admin_users;
 pub mod errors;
 pub mod home;
 pub mod questions;
+pub mod study;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::http::{StatusCode, header};
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin_units::configure(cfg);
     admin_users::configure(cfg);
     questions::configure(cfg);
+    study::configure(cfg);
 }
 
 const FLASH_COOKIE: &str = "flash";
