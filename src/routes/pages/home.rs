@@ -46,7 +46,7 @@ async fn index(
                 .modules
                 .iter()
                 .map(|m| {
-                    let pct = if m.lessons_total > 0 { m.lessons_completed * 100 / m.lessons_total } else { 0 };
+                    let pct = (m.lessons_completed * 100).checked_div(m.lessons_total).unwrap_or(0);
                     serde_json::json!({"code": m.code, "title": titles.get(&m.code), "done": m.lessons_completed, "total": m.lessons_total, "pct": pct, "completed": m.completed})
                 })
                 .collect();
