@@ -222,3 +222,26 @@ pub async fn exceptions(
     }
     Ok(out)
 }
+
+/// Classes visible to a user: every class for admins, their own for trainers.
+pub async fn visible(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    all: bool,
+) -> Result<Vec<class::Model>, DbErr> {
+    let q = class::Entity::find().order_by_desc(class::Column::StartsOn);
+    if all {
+        return q.all(db).await;
+    }
+    let ids: Vec<Uuid> = class_trainer::Entity::find()
+        .filter(class_trainer::Column::UserId.eq(user))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.class_id)
+        .collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    q.filter(class::Column::Id.is_in(ids)).all(db).await
+}

@@ -590,3 +590,163 @@ async fn a_learner_studies_on_the_web_and_sees_what_is_missing() {
     assert_eq!(outline.status(), StatusCode::OK);
     assert!(outline.text().await.unwrap().contains("Đã xong"));
 }
+
+#[tokio::test]
+async fn a_trainer_runs_the_class_board_on_the_web() {
+    let s = setup(json!({"all_modules_complete": true, "min_attendance_percent": 50})).await;
+    let trainer_id = s.app.create_user("gv@example.vn", &["trainer"]).await;
+    // The admin opens a class on the web with the trainer.
+    s.app
+        .web_login("admin@example.vn", crate::helpers::PASSWORD)
+        .await;
+    let csrf = s.app.csrf("/classes").await;
+    let course_id = s.course["id"].as_str().unwrap().to_string();
+    let tid = trainer_id.to_string();
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("name", "Lớp phường"),
+        ("course_id", course_id.as_str()),
+        ("unit", ""),
+        ("starts_on", "2026-01-05"),
+        ("ends_on", "2026-12-20"),
+        ("all_modules_complete", "1"),
+        ("min_attendance_percent", "50"),
+        ("trainer_ids", tid.as_str()),
+    ];
+    let r = s
+        .app
+        .browser
+        .post(s.app.url("/classes"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let board_path = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(board_path.starts_with("/classes/"));
+    // The trainer enrols by e-mail, takes attendance, sees the board and exports it.
+    let trainer = crate::helpers::TestApp::browser_for(&s.app);
+    let csrf = {
+        let login_csrf = crate::helpers::csrf_in(
+            &trainer
+                .get(s.app.url("/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        trainer
+            .post(s.app.url("/login"))
+            .form(&[
+                ("email", "gv@example.vn"),
+                ("password", crate::helpers::PASSWORD),
+                ("csrf_token", login_csrf.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        crate::helpers::csrf_in(
+            &trainer
+                .get(s.app.url(&board_path))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let r = trainer
+        .post(s.app.url(&format!("{board_path}/enrol")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("emails", "hv@example.vn"),
+            ("unit", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let lid = s.learner_id.clone();
+    let r = trainer
+        .post(s.app.url(&format!("{board_path}/attendance")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("date", "2026-03-02"),
+            ("present", lid.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = trainer
+        .get(s.app.url(&board_path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Nguyễn Văn An"));
+    assert!(html.contains("100%"), "attendance shown");
+    let csv = trainer
+        .get(s.app.url(&format!("{board_path}/export.csv")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::OK);
+    let text = csv.text().await.unwrap();
+    assert!(text.contains("Nguyễn Văn An") && text.contains("IU06"));
+    let xlsx = trainer
+        .get(s.app.url(&format!("{board_path}/export.xlsx")))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert!(
+        ictskills::formats::table::read_table(&xlsx)
+            .unwrap()
+            .rows
+            .len()
+            == 1
+    );
+    // Another trainer may not see it.
+    let other = crate::helpers::TestApp::browser_for(&s.app);
+    s.app.create_user("gv2@example.vn", &["trainer"]).await;
+    let login_csrf = crate::helpers::csrf_in(
+        &other
+            .get(s.app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    other
+        .post(s.app.url("/login"))
+        .form(&[
+            ("email", "gv2@example.vn"),
+            ("password", crate::helpers::PASSWORD),
+            ("csrf_token", login_csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        other
+            .get(s.app.url(&board_path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}

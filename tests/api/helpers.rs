@@ -222,6 +222,15 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A second, independent browser (its own cookies).
+    pub fn browser_for(_app: &TestApp) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
     /// Loads a page in the browser client and returns the CSRF token of its forms.
     pub async fn csrf(&self, path: &str) -> String {
         let html = self

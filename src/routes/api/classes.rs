@@ -68,8 +68,17 @@ pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<ClassInput>,
 ) -> Result<HttpResponse, AppError> {
+    let c = create_class(&state, &user, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(view(&state, c).await?))
+}
+
+/// Validates and creates a class (admin); shared with the class page.
+pub(crate) async fn create_class(
+    state: &AppState,
+    user: &AuthUser,
+    input: ClassInput,
+) -> Result<class::Model, AppError> {
     user.require_any(&[Role::Admin])?;
-    let input = body.into_inner();
     let name = input.name.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() {
         return Err(invalid(
@@ -120,10 +129,9 @@ pub async fn create(
         },
     )
     .await?;
-    let c = classes::get(&state.db, id)
+    classes::get(&state.db, id)
         .await?
-        .ok_or_else(AppError::not_found)?;
-    Ok(HttpResponse::Created().json(view(&state, c).await?))
+        .ok_or_else(AppError::not_found)
 }
 
 /// The class, 404 if unknown, 403 unless the caller may manage it.

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin_units;
 pub mod admin_users;
+pub mod classes;
 pub mod errors;
 pub mod home;
 pub mod questions;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     admin_users::configure(cfg);
     questions::configure(cfg);
     study::configure(cfg);
+    classes::configure(cfg);
 }
 
 const FLASH_COOKIE: &str = "flash";
@@ -52,6 +54,7 @@ fn nav(user: &AuthUser, path: &str) -> Vec<NavItem> {
         items.push(("/admin/users", "nav_users"));
     }
     if user.has(Role::Admin) || user.has(Role::Trainer) {
+        items.push(("/classes", "nav_classes"));
         items.push(("/questions", "nav_questions"));
     }
     items.push(("/account", "nav_account"));
