@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_foundation;
 mod m20261125_000002_question_bank;
 mod m20261125_000003_courses_classes;
+mod m20261125_000004_practice_quizzes;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_foundation::Migration),
             Box::new(m20261125_000002_question_bank::Migration),
             Box::new(m20261125_000003_courses_classes::Migration),
+            Box::new(m20261125_000004_practice_quizzes::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Pure rules: no database, no HTTP.
 pub mod eligibility;
+pub mod paper;
 pub mod person;
 pub mod question;
 pub mod role;

@@ -16,6 +16,7 @@ pub mod one_time_token;
 pub mod outbox;
 pub mod question;
 pub mod question_version;
+pub mod quiz_attempt;
 pub mod setting;
 pub mod topic;
 pub mod unit;

@@ -3,5 +3,6 @@
 pub mod accounts;
 pub mod courses;
 pub mod questions;
+pub mod quizzes;
 pub mod roster;
 pub mod units;

@@ -544,3 +544,57 @@ pub async fn topics(db: &impl ConnectionTrait) -> Result<Vec<topic::Model>, DbEr
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     question::Entity::find().count(db).await
 }
+
+/// Ready questions of a module (optionally only some topics, sub-topics
+/// included) with the version exams draw.
+pub async fn ready_pool(
+    db: &impl ConnectionTrait,
+    module: &str,
+    topics: &[String],
+) -> Result<Vec<(question::Model, question_version::Model)>, DbErr> {
+    let mut q = question::Entity::find()
+        .filter(question::Column::Module.eq(module))
+        .filter(question::Column::Status.eq(Status::Ready.as_str()))
+        .filter(question::Column::ReadyVersion.is_not_null());
+    if !topics.is_empty() {
+        let mut cond = Condition::any();
+        for t in topics {
+            cond = cond
+                .add(question::Column::Topic.eq(t.clone()))
+                .add(question::Column::Topic.like(format!("{t}.%")));
+        }
+        q = q.filter(cond);
+    }
+    let questions = q.all(db).await?;
+    let mut out = Vec::with_capacity(questions.len());
+    for chunk in questions.chunks(300) {
+        let mut cond = Condition::any();
+        for qq in chunk {
+            cond = cond.add(
+                Condition::all()
+                    .add(question_version::Column::QuestionId.eq(qq.id))
+                    .add(question_version::Column::Version.eq(qq.ready_version.unwrap_or(0))),
+            );
+        }
+        let versions = question_version::Entity::find()
+            .filter(cond)
+            .all(db)
+            .await?;
+        for qq in chunk {
+            if let Some(v) = versions
+                .iter()
+                .find(|v| v.question_id == qq.id && Some(v.version) == qq.ready_version)
+            {
+                out.push((qq.clone(), v.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+pub async fn version_by_id(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<question_version::Model>, DbErr> {
+    question_version::Entity::find_by_id(id).one(db).await
+}

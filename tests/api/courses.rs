@@ -750,3 +750,170 @@ async fn a_trainer_runs_the_class_board_on_the_web() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn a_passed_practice_quiz_completes_the_lesson_and_keys_stay_hidden_until_then() {
+    let s = setup(json!({"all_modules_complete": true})).await;
+    ictskills::seed::bank_on_first_start(&s.app.state.db)
+        .await
+        .unwrap();
+    s.app
+        .post_json(
+            &format!("/api/v1/classes/{}/enrolments", s.class_id),
+            &s.admin,
+            &json!({"user_ids": [s.learner_id]}),
+        )
+        .await;
+    let lesson = lessons(&s.course)[0].clone();
+    let r = post(
+        &s.app,
+        &format!("/api/v1/lessons/{lesson}/quiz"),
+        &s.learner,
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let text = r.text().await.unwrap();
+    assert!(!text.contains("\"correct\""), "no key before submitting");
+    let quiz: Value = serde_json::from_str(&text).unwrap();
+    let questions = quiz["questions"].as_array().unwrap();
+    assert_eq!(questions.len(), 5);
+    // Resuming returns the same quiz.
+    let again = body(
+        post(
+            &s.app,
+            &format!("/api/v1/lessons/{lesson}/quiz"),
+            &s.learner,
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(again["id"], quiz["id"]);
+    // Answer every question wrongly: not passed, lesson not complete.
+    let qid = quiz["id"].as_str().unwrap();
+    let wrong: serde_json::Map<String, Value> = serde_json::Map::new();
+    let r = body(
+        s.app
+            .post_json(
+                &format!("/api/v1/quizzes/{qid}/submit"),
+                &s.learner,
+                &json!({"answers": wrong}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(r["result"]["passed"], false);
+    assert_eq!(r["result"]["score"], 0.0);
+    assert_eq!(
+        r["result"]["review"].as_array().unwrap().len(),
+        5,
+        "the key comes after submitting"
+    );
+    let me = body(s.app.get("/api/v1/me/progress", &s.learner).await).await;
+    assert_eq!(me["modules"][0]["lessons_completed"], 0);
+    // A new quiz answered with the key from the review passes.
+    let quiz2 = body(
+        post(
+            &s.app,
+            &format!("/api/v1/lessons/{lesson}/quiz"),
+            &s.learner,
+        )
+        .await,
+    )
+    .await;
+    assert_ne!(quiz2["id"], quiz["id"]);
+    let q2 = quiz2["id"].as_str().unwrap();
+    let mut answers = serde_json::Map::new();
+    for q in quiz2["questions"].as_array().unwrap() {
+        // Find the key through the staff API (the learner never sees it before submitting).
+        let pos = q["position"].as_u64().unwrap().to_string();
+        let option_ids: Vec<&str> = q["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap())
+            .collect();
+        let mut right = Vec::new();
+        for oid in &option_ids {
+            let found = key_of(&s.app, oid).await;
+            if found {
+                right.push(json!(oid));
+            }
+        }
+        answers.insert(pos, Value::Array(right));
+    }
+    let r = body(
+        s.app
+            .post_json(
+                &format!("/api/v1/quizzes/{q2}/submit"),
+                &s.learner,
+                &json!({"answers": answers}),
+            )
+            .await,
+    )
+    .await;
+    assert_eq!(r["result"]["passed"], true, "{r}");
+    assert_eq!(r["result"]["score"], 10.0);
+    let me = body(s.app.get("/api/v1/me/progress", &s.learner).await).await;
+    assert_eq!(me["modules"][0]["lessons_completed"], 1);
+    // Someone else's quiz does not exist for me.
+    let other = s.app.token_for("hv2@example.vn", &["learner"]).await;
+    assert_eq!(
+        s.app
+            .get(&format!("/api/v1/quizzes/{q2}"), &other)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // The quiz page renders for the learner.
+    s.app
+        .web_login("hv@example.vn", crate::helpers::PASSWORD)
+        .await;
+    let page = s
+        .app
+        .browser
+        .get(s.app.url(&format!("/lessons/{lesson}/quiz")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Nộp bài"));
+    let start = html.find("action=\"/quizzes/").unwrap() + 8;
+    let action = &html[start..start + html[start..].find('"').unwrap()];
+    let csrf = crate::helpers::csrf_in(&html).unwrap();
+    let graded = s
+        .app
+        .browser
+        .post(s.app.url(action))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(graded.status(), StatusCode::OK);
+    let html = graded.text().await.unwrap();
+    assert!(
+        html.contains("Điểm: 0/10"),
+        "the result shows: {}",
+        html.split("<main")
+            .nth(1)
+            .unwrap_or("")
+            .chars()
+            .take(1500)
+            .collect::<String>()
+    );
+}
+
+/// Whether an option id is a right answer, looked up in the stored versions.
+async fn key_of(app: &TestApp, option_id: &str) -> bool {
+    use ictskills::entities::question_version::{Column, Entity};
+    let rows = Entity::find()
+        .filter(Column::Options.contains(option_id))
+        .all(&app.state.db)
+        .await
+        .unwrap();
+    rows.iter().any(|v| {
+        ictskills::store::questions::parse_options(&v.options)
+            .iter()
+            .any(|o| o.id.to_string() == option_id && o.correct)
+    })
+}

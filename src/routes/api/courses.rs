@@ -163,3 +163,51 @@ pub async fn my_progress(
         courses::my_progress(&state.db, &user.record, lang_of(&req)).await?,
     ))
 }
+
+/// Start (or resume) the lesson's practice quiz; no answer key is sent.
+#[utoipa::path(tag = "courses", security(("bearer" = [])), responses(
+    (status = 200, body = crate::services::quizzes::QuizView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[post("/lessons/{id}/quiz")]
+pub async fn start_quiz(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<crate::services::quizzes::QuizView>, AppError> {
+    Ok(web::Json(
+        crate::services::quizzes::start(&state.db, &user.record, *id).await?,
+    ))
+}
+
+/// A practice quiz of mine (with the review once submitted).
+#[utoipa::path(tag = "courses", security(("bearer" = [])), responses((status = 200, body = crate::services::quizzes::QuizView), (status = 404, body = ErrorBody)))]
+#[get("/quizzes/{id}")]
+pub async fn get_quiz(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<crate::services::quizzes::QuizView>, AppError> {
+    Ok(web::Json(
+        crate::services::quizzes::get(&state.db, &user.record, *id).await?,
+    ))
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct QuizAnswers {
+    /// `{"<position>": [option ids]}`.
+    pub answers: std::collections::HashMap<String, Vec<Uuid>>,
+}
+
+/// Submit a practice quiz: graded at once; passing completes the lesson.
+#[utoipa::path(tag = "courses", security(("bearer" = [])), request_body = QuizAnswers, responses((status = 200, body = crate::services::quizzes::QuizView), (status = 404, body = ErrorBody)))]
+#[post("/quizzes/{id}/submit")]
+pub async fn submit_quiz(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<QuizAnswers>,
+) -> Result<web::Json<crate::services::quizzes::QuizView>, AppError> {
+    Ok(web::Json(
+        crate::services::quizzes::submit(&state.db, &user.record, *id, body.into_inner().answers)
+            .await?,
+    ))
+}

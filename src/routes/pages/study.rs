@@ -13,7 +13,11 @@ use crate::startup::AppState;
 use crate::store::courses as store;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(course).service(lesson).service(complete);
+    cfg.service(course)
+        .service(lesson)
+        .service(complete)
+        .service(quiz)
+        .service(quiz_submit);
 }
 
 #[get("/courses/{id}")]
@@ -83,7 +87,7 @@ async fn lesson(
         "lesson",
         &serde_json::json!({
             "id": l.id, "title": l.title, "module": l.module_code, "module_title": module_title,
-            "course_id": l.course_id, "minutes": (l.min_seconds + 59) / 60,
+            "course_id": l.course_id, "minutes": (l.min_seconds + 59) / 60, "quiz": l.quiz_questions > 0,
         }),
     );
     ctx.insert(
@@ -118,5 +122,75 @@ async fn complete(
         )),
         Err(e) if e.code() == "too_early" => Ok(redirect_with_flash(&here, "error", e.message())),
         Err(e) => Err(e),
+    }
+}
+
+#[get("/lessons/{id}/quiz")]
+async fn quiz(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    PageUser(user): PageUser,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    let q = crate::services::quizzes::start(&state.db, &user.record, *id).await?;
+    let l = store::lesson(&state.db, *id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut ctx = tera::Context::new();
+    if let Some(r) = &q.result {
+        ctx.insert("score_text", &score_text(r.score, lang_of(&req)));
+    }
+    ctx.insert("quiz", &q);
+    ctx.insert(
+        "lesson",
+        &serde_json::json!({"id": l.id, "title": l.title, "pass": l.quiz_pass_percent}),
+    );
+    render(&req, &state, Some(&user), "study/quiz.html", ctx)
+}
+
+#[post("/quizzes/{id}/submit")]
+async fn quiz_submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    PageUser(user): PageUser,
+    id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let mut token = String::new();
+    let mut answers: std::collections::HashMap<String, Vec<Uuid>> =
+        std::collections::HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(&body) {
+        if k == "csrf_token" {
+            token = v.into_owned();
+        } else if let Some(pos) = k.strip_prefix('q')
+            && let Ok(option) = Uuid::parse_str(&v)
+        {
+            answers.entry(pos.to_string()).or_default().push(option);
+        }
+    }
+    csrf::verify(&req, &token)?;
+    let q = crate::services::quizzes::submit(&state.db, &user.record, *id, answers).await?;
+    let l = store::lesson(&state.db, q.lesson_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let mut ctx = tera::Context::new();
+    if let Some(r) = &q.result {
+        ctx.insert("score_text", &score_text(r.score, lang_of(&req)));
+    }
+    ctx.insert("quiz", &q);
+    ctx.insert(
+        "lesson",
+        &serde_json::json!({"id": l.id, "title": l.title, "pass": l.quiz_pass_percent}),
+    );
+    render(&req, &state, Some(&user), "study/quiz.html", ctx)
+}
+
+/// A score as people read it: `8,33` in Vietnamese, `8.33` in English, no trailing zeros.
+pub fn score_text(score: f64, lang: crate::i18n::Lang) -> String {
+    let s = format!("{score:.2}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    match lang {
+        crate::i18n::Lang::Vi => s.replace('.', ","),
+        crate::i18n::Lang::En => s.to_string(),
     }
 }
