@@ -264,3 +264,103 @@ pub async fn completed(
     }
     Ok(out)
 }
+
+/// The fields a trainer edits.
+#[derive(Clone, Debug)]
+pub struct LessonEdit {
+    pub module_code: String,
+    pub title: String,
+    pub body: String,
+    pub min_seconds: i32,
+    pub topics: Vec<String>,
+    pub quiz_questions: i32,
+    pub quiz_pass_percent: i32,
+    pub published: bool,
+}
+
+/// Creates a lesson at the end of its module; the slug is made unique.
+pub async fn create_lesson(
+    db: &impl ConnectionTrait,
+    course_id: Uuid,
+    e: &LessonEdit,
+) -> Result<Uuid, DbErr> {
+    let existing = lesson::Entity::find()
+        .filter(lesson::Column::CourseId.eq(course_id))
+        .filter(lesson::Column::ModuleCode.eq(&e.module_code))
+        .all(db)
+        .await?;
+    let position = existing.iter().map(|l| l.position).max().unwrap_or(0) + 1;
+    let id = Uuid::now_v7();
+    lesson::Entity::insert(lesson::ActiveModel {
+        id: Set(id),
+        course_id: Set(course_id),
+        module_code: Set(e.module_code.clone()),
+        slug: Set(format!("{position:02}-web-{}", id.simple())),
+        title: Set(e.title.clone()),
+        body: Set(e.body.clone()),
+        min_seconds: Set(e.min_seconds),
+        topics: Set(serde_json::to_string(&e.topics).unwrap_or_else(|_| "[]".into())),
+        quiz_questions: Set(e.quiz_questions),
+        quiz_pass_percent: Set(e.quiz_pass_percent),
+        status: Set(if e.published { PUBLISHED } else { "draft" }.into()),
+        position: Set(position),
+        updated_at: Set(Utc::now()),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(id)
+}
+
+pub async fn update_lesson(
+    db: &impl ConnectionTrait,
+    l: lesson::Model,
+    e: &LessonEdit,
+) -> Result<lesson::Model, DbErr> {
+    let mut am: lesson::ActiveModel = l.into();
+    am.module_code = Set(e.module_code.clone());
+    am.title = Set(e.title.clone());
+    am.body = Set(e.body.clone());
+    am.min_seconds = Set(e.min_seconds);
+    am.topics = Set(serde_json::to_string(&e.topics).unwrap_or_else(|_| "[]".into()));
+    am.quiz_questions = Set(e.quiz_questions);
+    am.quiz_pass_percent = Set(e.quiz_pass_percent);
+    am.status = Set(if e.published { PUBLISHED } else { "draft" }.into());
+    am.updated_at = Set(Utc::now());
+    am.update(db).await
+}
+
+/// Swaps a lesson with its neighbour in the module (`up` = earlier).
+pub async fn move_lesson(
+    db: &impl ConnectionTrait,
+    l: &lesson::Model,
+    up: bool,
+) -> Result<(), DbErr> {
+    let siblings = lesson::Entity::find()
+        .filter(lesson::Column::CourseId.eq(l.course_id))
+        .filter(lesson::Column::ModuleCode.eq(&l.module_code))
+        .order_by_asc(lesson::Column::Position)
+        .all(db)
+        .await?;
+    let Some(i) = siblings.iter().position(|s| s.id == l.id) else {
+        return Ok(());
+    };
+    let j = if up {
+        i.checked_sub(1)
+    } else {
+        Some(i + 1).filter(|j| *j < siblings.len())
+    };
+    let Some(j) = j else {
+        return Ok(());
+    };
+    // Renumber the whole module so positions stay distinct.
+    let mut order: Vec<&lesson::Model> = siblings.iter().collect();
+    order.swap(i, j);
+    for (n, s) in order.into_iter().enumerate() {
+        if s.position != n as i32 + 1 {
+            let mut am: lesson::ActiveModel = s.clone().into();
+            am.position = Set(n as i32 + 1);
+            am.update(db).await?;
+        }
+    }
+    Ok(())
+}

@@ -917,3 +917,159 @@ async fn key_of(app: &TestApp, option_id: &str) -> bool {
             .any(|o| o.id.to_string() == option_id && o.correct)
     })
 }
+
+#[tokio::test]
+async fn trainers_write_draft_lessons_publish_and_reorder_them() {
+    let s = setup(json!({"all_modules_complete": true})).await;
+    s.app
+        .post_json(
+            &format!("/api/v1/classes/{}/enrolments", s.class_id),
+            &s.admin,
+            &json!({"user_ids": [s.learner_id]}),
+        )
+        .await;
+    s.app.create_user("gv@example.vn", &["trainer"]).await;
+    s.app
+        .web_login("gv@example.vn", crate::helpers::PASSWORD)
+        .await;
+    let course_id = s.course["id"].as_str().unwrap().to_string();
+    let new_path = format!("/admin/lessons/new?course={course_id}&module=IU01");
+    let csrf = s.app.csrf(&new_path).await;
+    let preview = s
+        .app
+        .browser
+        .post(s.app.url("/admin/lessons/preview"))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("body", "**a** <script>x</script>"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = preview.text().await.unwrap();
+    assert!(html.contains("<strong>a</strong>") && !html.contains("<script"));
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("module", "IU01"),
+        ("title", "Bài thêm về mạng LAN"),
+        ("body", "## Mạng LAN\n\nNội dung."),
+        ("minutes", "5"),
+        ("topics", "IU01.1"),
+        ("quiz_questions", "0"),
+        ("quiz_pass_percent", "80"),
+    ];
+    let r = s
+        .app
+        .browser
+        .post(s.app.url(&format!("/admin/lessons/new?course={course_id}")))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let edit = r.headers()["location"].to_str().unwrap().to_string();
+    let id = edit
+        .trim_start_matches("/admin/lessons/")
+        .trim_end_matches("/edit")
+        .to_string();
+    // A draft is invisible to learners.
+    let visible = |c: Value| lessons(&c["items"][0]).contains(&id);
+    assert!(!visible(
+        body(s.app.get("/api/v1/courses", &s.learner).await).await
+    ));
+    assert_eq!(
+        s.app
+            .get(&format!("/api/v1/lessons/{id}"), &s.learner)
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+    // Publishing shows it, and it counts toward the module.
+    let mut published = form.to_vec();
+    published.push(("published", "1"));
+    let r = s
+        .app
+        .browser
+        .post(s.app.url(&edit))
+        .form(&published)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(visible(
+        body(s.app.get("/api/v1/courses", &s.learner).await).await
+    ));
+    let me = body(s.app.get("/api/v1/me/progress", &s.learner).await).await;
+    assert_eq!(
+        me["modules"][0]["lessons_total"].as_u64().unwrap() as usize,
+        s.course["modules"][0]["lessons"].as_array().unwrap().len() + 1
+    );
+    // Moving it up puts it before the last shipped lesson of IU01.
+    let r = s
+        .app
+        .browser
+        .post(s.app.url(&format!("/admin/lessons/{id}/move")))
+        .form(&[("csrf_token", csrf.as_str()), ("direction", "up")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let course = body(s.app.get("/api/v1/courses", &s.admin).await).await;
+    let iu01: Vec<&str> = course["items"][0]["modules"][0]["lessons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(iu01[iu01.len() - 2], id);
+    // Bad input re-renders the form.
+    let bad = [
+        ("csrf_token", csrf.as_str()),
+        ("module", "IU01"),
+        ("title", "X"),
+        ("body", "Y"),
+        ("minutes", "0"),
+        ("topics", "IU02.1"),
+    ];
+    let r = s
+        .app
+        .browser
+        .post(s.app.url(&edit))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Learners may not author.
+    let learner_browser = crate::helpers::TestApp::browser_for(&s.app);
+    let login_csrf = crate::helpers::csrf_in(
+        &learner_browser
+            .get(s.app.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    learner_browser
+        .post(s.app.url("/login"))
+        .form(&[
+            ("email", "hv@example.vn"),
+            ("password", crate::helpers::PASSWORD),
+            ("csrf_token", login_csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        learner_browser
+            .get(s.app.url(&new_path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}

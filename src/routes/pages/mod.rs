@@ -6,6 +6,7 @@ pub mod admin_users;
 pub mod classes;
 pub mod errors;
 pub mod home;
+pub mod lessons_admin;
 pub mod questions;
 pub mod study;
 
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     questions::configure(cfg);
     study::configure(cfg);
     classes::configure(cfg);
+    lessons_admin::configure(cfg);
 }
 
 const FLASH_COOKIE: &str = "flash";

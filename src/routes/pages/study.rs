@@ -34,14 +34,16 @@ async fn course(
         return Err(AppError::forbidden());
     }
     let done = courses::completed_in(&state.db, user.id(), &tree).await?;
+    let editor =
+        user.has(crate::domain::role::Role::Admin) || user.has(crate::domain::role::Role::Trainer);
     let modules: Vec<serde_json::Value> = tree
         .modules
         .iter()
         .map(|(m, lessons)| {
             let items: Vec<serde_json::Value> = lessons
                 .iter()
-                .filter(|l| l.status == store::PUBLISHED)
-                .map(|l| serde_json::json!({"id": l.id, "title": l.title, "minutes": (l.min_seconds + 59) / 60, "done": done.contains(&l.id)}))
+                .filter(|l| editor || l.status == store::PUBLISHED)
+                .map(|l| serde_json::json!({"id": l.id, "title": l.title, "minutes": (l.min_seconds + 59) / 60, "done": done.contains(&l.id), "draft": l.status != store::PUBLISHED}))
                 .collect();
             let completed = items.iter().filter(|i| i["done"] == true).count();
             serde_json::json!({"code": m.code, "title": m.title, "lessons": items, "completed": completed})
@@ -50,6 +52,7 @@ async fn course(
     let mut ctx = tera::Context::new();
     ctx.insert("course", &serde_json::json!({"id": tree.course.id, "title": tree.course.title, "description": tree.course.description}));
     ctx.insert("modules", &modules);
+    ctx.insert("editor", &editor);
     render(&req, &state, Some(&user), "study/course.html", ctx)
 }
 
