@@ -35,6 +35,18 @@ pub struct Settings {
     pub mail: MailSettings,
     pub site: SiteSettings,
     pub centre: CentreSettings,
+    pub reminders: ReminderSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ReminderSettings {
+    /// Send reminders to inactive learners and weekly summaries to trainers.
+    pub enabled: bool,
+    /// A learner who has not studied for this many days is reminded (once per such period).
+    pub inactive_days: i64,
+    /// Weekly summaries go out on this day: 1 = Monday … 7 = Sunday.
+    pub summary_weekday: u32,
+    pub check_interval_seconds: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -144,6 +156,10 @@ impl Settings {
             .set_default("centre.address", "")?
             .set_default("centre.head_name", "")?
             .set_default("centre.head_title", "Giám đốc")?
+            .set_default("reminders.enabled", true)?
+            .set_default("reminders.inactive_days", 7)?
+            .set_default("reminders.summary_weekday", 1)?
+            .set_default("reminders.check_interval_seconds", 3600)?
             .add_source(config::File::from(config_dir.join("default.toml")).required(false))
             .add_source(config::File::from(config_dir.join("local.toml")).required(false))
             .add_source(

@@ -9,6 +9,7 @@ pub mod entities;
 pub mod error;
 pub mod formats;
 pub mod i18n;
+pub mod jobs;
 pub mod mail;
 pub mod render;
 pub mod routes;

@@ -91,6 +91,13 @@ impl Application {
         let server = server.run();
 
         let (stop_worker, stop_rx) = tokio::sync::watch::channel(false);
+        if settings.reminders.enabled {
+            tokio::spawn(crate::jobs::reminders::run(
+                db.clone(),
+                settings.clone(),
+                stop_rx.clone(),
+            ));
+        }
         let worker = tokio::spawn(crate::mail::worker::run(db, settings, stop_rx));
         Ok(Application {
             port,

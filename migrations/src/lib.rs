@@ -7,6 +7,7 @@ mod m20261125_000001_foundation;
 mod m20261125_000002_question_bank;
 mod m20261125_000003_courses_classes;
 mod m20261125_000004_practice_quizzes;
+mod m20261125_000005_reminders;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_question_bank::Migration),
             Box::new(m20261125_000003_courses_classes::Migration),
             Box::new(m20261125_000004_practice_quizzes::Migration),
+            Box::new(m20261125_000005_reminders::Migration),
         ]
     }
 }

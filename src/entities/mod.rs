@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod question;
 pub mod question_version;
 pub mod quiz_attempt;
+pub mod reminder_log;
 pub mod setting;
 pub mod topic;
 pub mod unit;

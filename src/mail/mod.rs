@@ -18,6 +18,20 @@ pub enum Mail<'a> {
         link: &'a str,
         email: &'a str,
     },
+    StudyReminder {
+        name: &'a str,
+        class: &'a str,
+        days: i64,
+        link: &'a str,
+    },
+    WeeklySummary {
+        name: &'a str,
+        class: &'a str,
+        enrolled: usize,
+        eligible: usize,
+        stuck: &'a [String],
+        link: &'a str,
+    },
 }
 
 impl Mail<'_> {
@@ -45,6 +59,82 @@ impl Mail<'_> {
                     "Chào {name},\n\nBạn đã được tạo tài khoản trên hệ thống ôn luyện và thi chuẩn kỹ năng \
                      sử dụng CNTT cơ bản. Tên đăng nhập: {email}\n\n\
                      Mở liên kết sau để đặt mật khẩu (liên kết chỉ dùng được một lần):\n\n{link}\n"
+                ),
+            ),
+            (
+                Mail::StudyReminder {
+                    name,
+                    class,
+                    days,
+                    link,
+                },
+                Lang::Vi,
+            ) => (
+                format!("Nhắc học: lớp {class}"),
+                format!(
+                    "Chào {name},\n\nĐã {days} ngày bạn chưa học trên hệ thống trong lớp {class}. \
+                     Hãy tiếp tục để đủ điều kiện dự thi:\n\n{link}\n"
+                ),
+            ),
+            (
+                Mail::StudyReminder {
+                    name,
+                    class,
+                    days,
+                    link,
+                },
+                Lang::En,
+            ) => (
+                format!("Reminder: class {class}"),
+                format!(
+                    "Hello {name},\n\nYou have not studied in class {class} for {days} days. \
+                     Continue to become eligible for the exam:\n\n{link}\n"
+                ),
+            ),
+            (
+                Mail::WeeklySummary {
+                    name,
+                    class,
+                    enrolled,
+                    eligible,
+                    stuck,
+                    link,
+                },
+                Lang::Vi,
+            ) => (
+                format!("Tổng hợp tuần: lớp {class}"),
+                format!(
+                    "Chào {name},\n\nLớp {class}: {enrolled} học viên, {eligible} đủ điều kiện dự thi.\n\
+                     Chưa học trong thời gian gần đây ({}): {}\n\nBảng theo dõi lớp: {link}\n",
+                    stuck.len(),
+                    if stuck.is_empty() {
+                        "không có".to_string()
+                    } else {
+                        stuck.join(", ")
+                    }
+                ),
+            ),
+            (
+                Mail::WeeklySummary {
+                    name,
+                    class,
+                    enrolled,
+                    eligible,
+                    stuck,
+                    link,
+                },
+                Lang::En,
+            ) => (
+                format!("Weekly summary: class {class}"),
+                format!(
+                    "Hello {name},\n\nClass {class}: {enrolled} learners, {eligible} eligible for the exam.\n\
+                     Not studying lately ({}): {}\n\nClass board: {link}\n",
+                    stuck.len(),
+                    if stuck.is_empty() {
+                        "none".to_string()
+                    } else {
+                        stuck.join(", ")
+                    }
                 ),
             ),
             (Mail::Invitation { name, link, email }, Lang::En) => (

@@ -1,3 +1,4 @@
+use chrono::Datelike;
 use reqwest::StatusCode;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use serde_json::{Value, json};
@@ -1071,5 +1072,84 @@ async fn trainers_write_draft_lessons_publish_and_reorder_them() {
             .unwrap()
             .status(),
         StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn inactive_learners_are_reminded_once_and_trainers_get_a_weekly_summary() {
+    let s = setup(json!({"all_modules_complete": true})).await;
+    let trainer = s.app.create_user("gv@example.vn", &["trainer"]).await;
+    let c = body(
+        s.app
+            .post_json(
+                "/api/v1/classes",
+                &s.admin,
+                &json!({"name": "Lớp nhắc học", "course_id": s.course["id"], "starts_on": "2026-01-01", "ends_on": "2027-12-31",
+                        "rule": {"all_modules_complete": true}, "trainer_ids": [trainer]}),
+            )
+            .await,
+    )
+    .await;
+    let class_id = c["id"].as_str().unwrap();
+    s.app
+        .post_json(
+            &format!("/api/v1/classes/{class_id}/enrolments"),
+            &s.admin,
+            &json!({"user_ids": [s.learner_id]}),
+        )
+        .await;
+    let settings = &s.app.state.settings;
+    let at = |d: &str| {
+        chrono::DateTime::parse_from_rfc3339(d)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    // Two days after enrolling: too early for a reminder; a Wednesday: no summary.
+    let soon = chrono::Utc::now() + chrono::Duration::days(2);
+    let sent = ictskills::jobs::reminders::run_once(&s.app.state.db, settings, soon)
+        .await
+        .unwrap();
+    assert_eq!(
+        sent,
+        ictskills::jobs::reminders::Sent {
+            reminders: 0,
+            summaries: if soon
+                .with_timezone(&chrono_tz::Asia::Ho_Chi_Minh)
+                .date_naive()
+                .weekday()
+                == chrono::Weekday::Mon
+            {
+                1
+            } else {
+                0
+            }
+        }
+    );
+    // A Monday three weeks later (07:00 in Vietnam).
+    let monday = at("2026-12-14T00:00:00Z");
+    let sent = ictskills::jobs::reminders::run_once(&s.app.state.db, settings, monday)
+        .await
+        .unwrap();
+    assert_eq!(sent.reminders, 1, "{sent:?}");
+    assert!(sent.summaries >= 1, "{sent:?}");
+    let again = ictskills::jobs::reminders::run_once(&s.app.state.db, settings, monday)
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        ictskills::jobs::reminders::Sent::default(),
+        "each message goes once"
+    );
+    let mails = s.app.wait_for_mails(2).await;
+    let texts: Vec<String> = mails.iter().map(|m| crate::helpers::mail_body(m)).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("Lớp nhắc học") && t.contains("ngày bạn chưa học"))
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("Tổng hợp") || t.contains("đủ điều kiện dự thi"))
     );
 }

@@ -87,6 +87,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.server.base_url = None;
     settings.mail.poll_interval_ms = 100;
     settings.site.setup_link_on_start = false;
+    settings.reminders.enabled = false;
     settings.smtp.host = None;
     settings.database.max_connections = 5;
     let mut pg = None;

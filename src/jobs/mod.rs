@@ -1,0 +1,2 @@
+//! Background work besides mail delivery.
+pub mod reminders;
