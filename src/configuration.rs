@@ -36,6 +36,13 @@ pub struct Settings {
     pub site: SiteSettings,
     pub centre: CentreSettings,
     pub reminders: ReminderSettings,
+    pub media: MediaSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct MediaSettings {
+    /// Largest lesson video accepted, in bytes.
+    pub max_video_bytes: usize,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -156,6 +163,7 @@ impl Settings {
             .set_default("centre.address", "")?
             .set_default("centre.head_name", "")?
             .set_default("centre.head_title", "Giám đốc")?
+            .set_default("media.max_video_bytes", 200 * 1024 * 1024)?
             .set_default("reminders.enabled", true)?
             .set_default("reminders.inactive_days", 7)?
             .set_default("reminders.summary_weekday", 1)?

@@ -7,6 +7,10 @@ use crate::domain::question::TextFormat;
 fn sanitize(html: &str) -> String {
     ammonia::Builder::default()
         .add_generic_attributes(["class"])
+        // Lesson videos are served by the application itself.
+        .add_tags(["video", "source"])
+        .add_tag_attributes("video", ["src", "controls", "width", "preload"])
+        .add_tag_attributes("source", ["src", "type"])
         .url_relative(ammonia::UrlRelative::PassThrough)
         .clean(html)
         .to_string()
@@ -60,5 +64,12 @@ mod tests {
         assert_eq!(to_inline_html("Ctrl+C", TextFormat::Markdown), "Ctrl+C");
         let plain = to_html("<b>a</b>", TextFormat::Plain);
         assert!(!plain.contains("<b>"));
+        let video = to_html(
+            "<video src=\"/media/abc/v.mp4\" controls onplay=\"x()\"></video>",
+            TextFormat::Markdown,
+        );
+        assert!(
+            video.contains("<video") && video.contains("controls") && !video.contains("onplay")
+        );
     }
 }

@@ -19,7 +19,8 @@ pub async fn serve(
         .await?
         .ok_or_else(AppError::not_found)?;
     // Only images are shown inline; anything else downloads.
-    let inline = blob.content_type.starts_with("image/") && blob.content_type != "image/svg+xml";
+    let inline = (blob.content_type.starts_with("image/") && blob.content_type != "image/svg+xml")
+        || blob.content_type.starts_with("video/");
     let disposition = if inline { "inline" } else { "attachment" };
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, blob.content_type.as_str()))

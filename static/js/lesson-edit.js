@@ -31,7 +31,9 @@
       }).then(function (r) { return r.json().then(function (j) { return { ok: r.ok, j: j }; }); })
         .then(function (res) {
           if (!res.ok) { status.textContent = res.j.message || ""; return; }
-          var snippet = "![" + file.name + "](" + res.j.url + ")";
+          var snippet = /^video\//.test(file.type)
+            ? "\n<video src=\"" + res.j.url + "\" controls preload=\"none\"></video>\n"
+            : "![" + file.name + "](" + res.j.url + ")";
           var at = body.selectionStart || body.value.length;
           body.value = body.value.slice(0, at) + snippet + body.value.slice(at);
           status.textContent = ""; image.value = ""; refresh();

@@ -496,6 +496,17 @@ pub struct MediaView {
     pub sha256: String,
 }
 
+/// Video types accepted for lessons, by their first bytes.
+fn video_type(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.get(4..8) == Some(b"ftyp") {
+        Some("video/mp4")
+    } else if bytes.starts_with(&[0x1a, 0x45, 0xdf, 0xa3]) {
+        Some("video/webm")
+    } else {
+        None
+    }
+}
+
 /// The image types accepted for questions and lessons, by their first bytes.
 fn image_type(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -511,7 +522,8 @@ fn image_type(bytes: &[u8]) -> Option<&'static str> {
     }
 }
 
-/// Upload an image for a question (trainer, admin): PNG, JPEG, GIF or WebP, at most 5 MB.
+/// Upload an image (PNG, JPEG, GIF, WebP) or a lesson video (MP4, WebM) (trainer, admin).
+/// Images may be 5 MB; videos up to `media.max_video_bytes` (default 200 MB).
 #[utoipa::path(tag = "questions", security(("bearer" = [])), params(MediaParams),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = MediaView), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -524,14 +536,19 @@ pub async fn upload_media(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     bank::require_author(&user.record)?;
-    let file = upload::read(&req, payload, 5 * 1024 * 1024).await?;
-    let mime = image_type(&file.bytes).ok_or_else(|| {
-        AppError::unprocessable(
-            "not_an_image",
-            "Tệp không phải ảnh PNG, JPEG, GIF hoặc WebP.",
-            "The file is not a PNG, JPEG, GIF or WebP image.",
-        )
-    })?;
+    let file = upload::read(&req, payload, state.settings.media.max_video_bytes).await?;
+    let mime = match (image_type(&file.bytes), video_type(&file.bytes)) {
+        (Some(m), _) if file.bytes.len() <= 5 * 1024 * 1024 => m,
+        (Some(_), _) => return Err(upload::too_large(5 * 1024 * 1024)),
+        (None, Some(m)) => m,
+        (None, None) => {
+            return Err(AppError::unprocessable(
+                "not_an_image",
+                "Tệp không phải ảnh (PNG, JPEG, GIF, WebP) hoặc video (MP4, WebM).",
+                "The file is not an image (PNG, JPEG, GIF, WebP) or a video (MP4, WebM).",
+            ));
+        }
+    };
     let name = params
         .name
         .clone()
