@@ -37,6 +37,13 @@ pub struct Settings {
     pub centre: CentreSettings,
     pub reminders: ReminderSettings,
     pub media: MediaSettings,
+    pub exams: ExamSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct ExamSettings {
+    /// Saves are accepted this long after the deadline (requests in flight).
+    pub grace_seconds: i64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -164,6 +171,7 @@ impl Settings {
             .set_default("centre.head_name", "")?
             .set_default("centre.head_title", "Giám đốc")?
             .set_default("media.max_video_bytes", 200 * 1024 * 1024)?
+            .set_default("exams.grace_seconds", 30)?
             .set_default("reminders.enabled", true)?
             .set_default("reminders.inactive_days", 7)?
             .set_default("reminders.summary_weekday", 1)?
@@ -214,6 +222,10 @@ impl Settings {
             .time_zone
             .parse()
             .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh)
+    }
+
+    pub fn grace(&self) -> chrono::Duration {
+        chrono::Duration::seconds(self.exams.grace_seconds.max(0))
     }
 
     pub fn outbox_dir(&self) -> PathBuf {

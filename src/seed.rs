@@ -123,5 +123,8 @@ pub async fn on_first_start(db: &DatabaseConnection) -> anyhow::Result<()> {
     units_on_first_start(db).await?;
     bank_on_first_start(db).await?;
     course_on_first_start(db).await?;
+    services::exams::ensure_default_blueprint(db)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     Ok(())
 }

@@ -91,6 +91,11 @@ impl Application {
         let server = server.run();
 
         let (stop_worker, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(crate::services::exams::run_sweeper(
+            db.clone(),
+            settings.grace(),
+            stop_rx.clone(),
+        ));
         if settings.reminders.enabled {
             tokio::spawn(crate::jobs::reminders::run(
                 db.clone(),

@@ -8,6 +8,7 @@ mod m20261125_000002_question_bank;
 mod m20261125_000003_courses_classes;
 mod m20261125_000004_practice_quizzes;
 mod m20261125_000005_reminders;
+mod m20261125_000006_exams;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_courses_classes::Migration),
             Box::new(m20261125_000004_practice_quizzes::Migration),
             Box::new(m20261125_000005_reminders::Migration),
+            Box::new(m20261125_000006_exams::Migration),
         ]
     }
 }

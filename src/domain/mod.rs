@@ -1,4 +1,6 @@
 //! Pure rules: no database, no HTTP.
+pub mod blueprint;
+pub mod cidr;
 pub mod eligibility;
 pub mod paper;
 pub mod person;

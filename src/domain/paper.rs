@@ -14,6 +14,7 @@ use crate::domain::question::{Difficulty, QuestionType};
 pub struct PoolQuestion {
     pub question_id: Uuid,
     pub version_id: Uuid,
+    pub module: String,
     pub topic: Option<String>,
     pub difficulty: Difficulty,
     pub qtype: QuestionType,
@@ -45,6 +46,17 @@ pub fn draw<R: Rng + ?Sized>(
     count: usize,
     exclude: &HashSet<Uuid>,
 ) -> Result<Vec<DrawnItem>, NotEnough> {
+    draw_with(rng, pool, count, exclude, true)
+}
+
+/// [`draw`], with option shuffling optional (a blueprint may keep the order).
+pub fn draw_with<R: Rng + ?Sized>(
+    rng: &mut R,
+    pool: &[PoolQuestion],
+    count: usize,
+    exclude: &HashSet<Uuid>,
+    shuffle_options: bool,
+) -> Result<Vec<DrawnItem>, NotEnough> {
     let mut candidates: Vec<(&PoolQuestion, u64)> = pool
         .iter()
         .filter(|q| !exclude.contains(&q.question_id))
@@ -65,7 +77,7 @@ pub fn draw<R: Rng + ?Sized>(
         .map(|(q, _)| {
             let mut order = q.options.clone();
             // True/false keeps its natural order; other options are shuffled.
-            if q.qtype != QuestionType::TrueFalse {
+            if shuffle_options && q.qtype != QuestionType::TrueFalse {
                 order.shuffle(rng);
             }
             DrawnItem {
@@ -137,6 +149,7 @@ mod tests {
                 PoolQuestion {
                     question_id: Uuid::new_v4(),
                     version_id: Uuid::new_v4(),
+                    module: "IU01".into(),
                     topic: None,
                     difficulty: Difficulty::Easy,
                     qtype: QuestionType::Single,

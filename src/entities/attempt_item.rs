@@ -16,6 +16,8 @@ pub struct Model {
     /// 0..1 once graded.
     pub credit: Option<f64>,
     pub graded_at: Option<DateTimeUtc>,
+    /// When the candidate last saved this answer (server time).
+    pub saved_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,7 +1,10 @@
 //! sea-orm entities: the tables' shape only; behaviour lives in `store/`.
+pub mod attempt;
+pub mod attempt_event;
 pub mod attempt_item;
 pub mod attendance;
 pub mod blob;
+pub mod blueprint;
 pub mod class;
 pub mod class_day;
 pub mod class_trainer;
@@ -9,6 +12,8 @@ pub mod course;
 pub mod course_module;
 pub mod eligibility_exception;
 pub mod enrolment;
+pub mod exam_registration;
+pub mod exam_session;
 pub mod lesson;
 pub mod lesson_progress;
 pub mod login_failure;

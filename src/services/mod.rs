@@ -2,6 +2,7 @@
 //! `domain`, decides, and writes through `store` in one transaction.
 pub mod accounts;
 pub mod courses;
+pub mod exams;
 pub mod questions;
 pub mod quizzes;
 pub mod roster;

@@ -186,6 +186,7 @@ pub async fn start(
             PoolQuestion {
                 question_id: q.id,
                 version_id: v.id,
+                module: v.module.clone(),
                 topic: v.topic.clone(),
                 difficulty: Difficulty::parse(&v.difficulty).unwrap_or(Difficulty::Medium),
                 qtype: QuestionType::parse(&v.qtype).unwrap_or(QuestionType::Single),

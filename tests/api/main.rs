@@ -6,6 +6,7 @@
 mod auth;
 mod cli;
 mod courses;
+mod exams;
 mod health;
 mod helpers;
 mod mail;

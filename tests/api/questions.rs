@@ -512,6 +512,7 @@ async fn statistics_come_from_attempt_items() {
                 selected: Set(Some("[]".into())),
                 credit: Set(Some(c)),
                 graded_at: Set(None),
+                saved_at: Set(None),
             };
             ictskills::entities::attempt_item::Entity::insert(item)
                 .exec_without_returning(db)

@@ -2,6 +2,7 @@
 pub mod auth;
 pub mod classes;
 pub mod courses;
+pub mod exams;
 pub mod me;
 pub mod questions;
 pub mod units;
@@ -51,5 +52,14 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(classes::enrol)
         .service(classes::attendance)
         .service(classes::exception)
-        .service(classes::progress);
+        .service(classes::progress)
+        .service(exams::blueprints)
+        .service(exams::create_blueprint)
+        .service(exams::create_session)
+        .service(exams::register)
+        .service(exams::start)
+        .service(exams::get)
+        .service(exams::save)
+        .service(exams::submit)
+        .service(exams::extra_time);
 }
