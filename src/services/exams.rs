@@ -1160,3 +1160,47 @@ pub async fn extra_time(
 pub async fn count_attempts(db: &DatabaseConnection) -> Result<u64, AppError> {
     Ok(attempt::Entity::find().count(db).await?)
 }
+
+#[derive(Clone, Debug, Serialize)]
+pub struct MySession {
+    pub session: SessionView,
+    pub attempt_id: Option<Uuid>,
+    pub state: Option<String>,
+    pub score: Option<f64>,
+    pub passed: Option<bool>,
+    pub open_now: bool,
+}
+
+/// The sessions a candidate is registered for, with their latest attempt.
+pub async fn my_sessions(db: &DatabaseConnection, user: Uuid) -> Result<Vec<MySession>, AppError> {
+    let regs = exam_registration::Entity::find()
+        .filter(exam_registration::Column::UserId.eq(user))
+        .all(db)
+        .await?;
+    let now = Utc::now();
+    let mut out = Vec::new();
+    for r in regs {
+        let Some(s) = exam_session::Entity::find_by_id(r.session_id)
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let latest = attempt::Entity::find()
+            .filter(attempt::Column::SessionId.eq(s.id))
+            .filter(attempt::Column::UserId.eq(user))
+            .order_by_desc(attempt::Column::Number)
+            .one(db)
+            .await?;
+        out.push(MySession {
+            open_now: s.opens_at <= now && now < s.closes_at,
+            session: session_view(&s),
+            attempt_id: latest.as_ref().map(|a| a.id),
+            state: latest.as_ref().map(|a| a.state.clone()),
+            score: latest.as_ref().and_then(|a| a.score),
+            passed: latest.as_ref().and_then(|a| a.passed),
+        });
+    }
+    out.sort_by(|a, b| b.session.opens_at.cmp(&a.session.opens_at));
+    Ok(out)
+}

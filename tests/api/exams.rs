@@ -567,3 +567,106 @@ async fn the_sweeper_finishes_overdue_attempts_and_extra_time_extends_a_deadline
     .await;
     assert_eq!(got["state"], "graded");
 }
+
+#[tokio::test]
+async fn a_candidate_takes_the_exam_on_the_web() {
+    let e = exam(
+        json!({}),
+        json!({"review": {"show": "answers", "from": "finish"}}),
+    )
+    .await;
+    e.register().await;
+    e.app
+        .web_login("ts@example.vn", crate::helpers::PASSWORD)
+        .await;
+    let mine = e
+        .app
+        .browser
+        .get(e.app.url("/exams"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(mine.contains("Ca 1") && mine.contains("Bắt đầu làm bài"));
+    let csrf = crate::helpers::csrf_in(&mine).unwrap();
+    let r = e
+        .app
+        .browser
+        .post(e.app.url(&format!("/exams/{}/start", e.session)))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let page_path = r.headers()["location"].to_str().unwrap().to_string();
+    let id = page_path.trim_start_matches("/attempts/").to_string();
+    // Save one answer through the API with the session cookie, as the page's script does.
+    let paper = body(
+        e.app
+            .browser
+            .get(e.app.url(&format!("/api/v1/attempts/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let q = &paper["questions"][0];
+    let right = right_options(&e.app, q).await;
+    let r = e
+        .app
+        .browser
+        .put(
+            e.app
+                .url(&format!("/api/v1/attempts/{id}/answers/{}", q["position"])),
+        )
+        .header("X-CSRF-Token", csrf.as_str())
+        .json(&json!({"option_ids": right}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // A reload shows the saved answer checked, the countdown data and the navigator.
+    let html = e
+        .app
+        .browser
+        .get(e.app.url(&page_path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains(&format!("value=\"{}\" checked", right[0])),
+        "the saved answer survives a reload"
+    );
+    assert!(html.contains("data-deadline=") && html.contains("id=\"nav30\""));
+    assert!(!html.contains("\"correct\""));
+    let r = e
+        .app
+        .browser
+        .post(e.app.url(&format!("{page_path}/submit")))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let result = e
+        .app
+        .browser
+        .get(e.app.url(&page_path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        result.contains("Kết quả bài thi") && result.contains("(1/30)"),
+        "{}",
+        result.chars().take(2000).collect::<String>()
+    );
+    assert!(result.contains("✓"), "the review policy shows the answers");
+}

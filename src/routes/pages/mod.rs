@@ -5,6 +5,7 @@ pub mod admin_units;
 pub mod admin_users;
 pub mod classes;
 pub mod errors;
+pub mod exam;
 pub mod home;
 pub mod lessons_admin;
 pub mod questions;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     study::configure(cfg);
     classes::configure(cfg);
     lessons_admin::configure(cfg);
+    exam::configure(cfg);
 }
 
 const FLASH_COOKIE: &str = "flash";
@@ -49,6 +51,9 @@ struct Flash {
 
 fn nav(user: &AuthUser, path: &str) -> Vec<NavItem> {
     let mut items = vec![("/", "nav_home")];
+    if user.has(Role::Learner) {
+        items.push(("/exams", "nav_exams"));
+    }
     if user.has(Role::Admin) {
         items.push(("/admin/units", "nav_units"));
     }
