@@ -1201,6 +1201,6 @@ pub async fn my_sessions(db: &DatabaseConnection, user: Uuid) -> Result<Vec<MySe
             passed: latest.as_ref().and_then(|a| a.passed),
         });
     }
-    out.sort_by(|a, b| b.session.opens_at.cmp(&a.session.opens_at));
+    out.sort_by_key(|m| std::cmp::Reverse(m.session.opens_at));
     Ok(out)
 }
