@@ -1204,3 +1204,190 @@ pub async fn my_sessions(db: &DatabaseConnection, user: Uuid) -> Result<Vec<MySe
     out.sort_by_key(|m| std::cmp::Reverse(m.session.opens_at));
     Ok(out)
 }
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct BoardRow {
+    pub user_id: Uuid,
+    pub full_name: String,
+    pub email: String,
+    pub attempt_id: Option<Uuid>,
+    /// `registered`, `in_progress` or `graded`.
+    pub state: String,
+    pub answered: usize,
+    pub total: i32,
+    pub seconds_left: Option<i64>,
+    pub score: Option<f64>,
+    pub passed: Option<bool>,
+    pub extra_seconds: i32,
+}
+
+/// The proctor's view of a session: every registered candidate.
+pub async fn board(
+    db: &DatabaseConnection,
+    session_id: Uuid,
+) -> Result<(SessionView, Vec<BoardRow>), AppError> {
+    let s = exam_session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let regs = exam_registration::Entity::find()
+        .filter(exam_registration::Column::SessionId.eq(s.id))
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = regs.iter().map(|r| r.user_id).collect();
+    let people = crate::store::users::by_ids(db, &ids).await?;
+    let now = Utc::now();
+    let mut rows = Vec::new();
+    for r in &regs {
+        let latest = attempt::Entity::find()
+            .filter(attempt::Column::SessionId.eq(s.id))
+            .filter(attempt::Column::UserId.eq(r.user_id))
+            .order_by_desc(attempt::Column::Number)
+            .one(db)
+            .await?;
+        let answered = match &latest {
+            Some(a) => attempt_item::Entity::find()
+                .filter(attempt_item::Column::AttemptId.eq(a.id))
+                .filter(attempt_item::Column::SavedAt.is_not_null())
+                .all(db)
+                .await?
+                .iter()
+                .filter(|i| i.selected.as_deref().is_some_and(|s| s != "[]"))
+                .count(),
+            None => 0,
+        };
+        let person = people.iter().find(|p| p.id == r.user_id);
+        rows.push(BoardRow {
+            user_id: r.user_id,
+            full_name: person.map(|p| p.full_name.clone()).unwrap_or_default(),
+            email: person.map(|p| p.email.clone()).unwrap_or_default(),
+            attempt_id: latest.as_ref().map(|a| a.id),
+            state: latest
+                .as_ref()
+                .map(|a| a.state.clone())
+                .unwrap_or_else(|| "registered".into()),
+            answered,
+            total: latest.as_ref().map(|a| a.total).unwrap_or(0),
+            seconds_left: latest
+                .as_ref()
+                .filter(|a| a.state == IN_PROGRESS)
+                .map(|a| (a.deadline - now).num_seconds().max(0)),
+            score: latest.as_ref().and_then(|a| a.score),
+            passed: latest.as_ref().and_then(|a| a.passed),
+            extra_seconds: r.extra_seconds,
+        });
+    }
+    rows.sort_by(|a, b| a.full_name.cmp(&b.full_name));
+    Ok((session_view(&s), rows))
+}
+
+/// Reopens a finished attempt for `minutes` more (e.g. after a power cut), with a reason; audited.
+pub async fn reopen(
+    db: &DatabaseConnection,
+    actor: &UserRecord,
+    id: Uuid,
+    minutes: i64,
+    reason: &str,
+) -> Result<(), AppError> {
+    if !(actor.has(Role::Admin) || actor.has(Role::Trainer)) {
+        return Err(AppError::forbidden());
+    }
+    if !(1..=240).contains(&minutes) || reason.trim().chars().count() < 3 {
+        return Err(invalid(
+            "Cần số phút (1–240) và lý do.",
+            "Give minutes (1–240) and a reason.",
+        ));
+    }
+    let a = attempt::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if a.state == IN_PROGRESS {
+        return Err(err_state(
+            "attempt_in_progress",
+            "Bài thi đang làm.",
+            "The attempt is still in progress.",
+        ));
+    }
+    let deadline = Utc::now() + Duration::minutes(minutes);
+    let detail = format!(
+        "{minutes} min by {}: {} (score before: {:?})",
+        actor.user.email,
+        reason.trim(),
+        a.score
+    );
+    db.transaction::<_, (), AppError>(|txn| {
+        Box::pin(async move {
+            attempt::Entity::update_many()
+                .col_expr(attempt::Column::State, Expr::value(IN_PROGRESS))
+                .col_expr(attempt::Column::Deadline, Expr::value(deadline))
+                .col_expr(
+                    attempt::Column::FinishedAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .col_expr(attempt::Column::Score, Expr::value(Option::<f64>::None))
+                .col_expr(attempt::Column::Correct, Expr::value(Option::<i32>::None))
+                .col_expr(attempt::Column::Passed, Expr::value(Option::<bool>::None))
+                .filter(attempt::Column::Id.eq(id))
+                .exec(txn)
+                .await?;
+            attempt_item::Entity::update_many()
+                .col_expr(
+                    attempt_item::Column::Credit,
+                    Expr::value(Option::<f64>::None),
+                )
+                .col_expr(
+                    attempt_item::Column::GradedAt,
+                    Expr::value(Option::<DateTime<Utc>>::None),
+                )
+                .filter(attempt_item::Column::AttemptId.eq(id))
+                .exec(txn)
+                .await?;
+            event(txn, id, "reopen", None, None, Some(detail)).await?;
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+
+#[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+pub struct AuditEvent {
+    pub at: DateTime<Utc>,
+    pub kind: String,
+    pub position: Option<i32>,
+    pub ip: Option<String>,
+    pub detail: Option<String>,
+}
+
+/// The attempt's audit trail, oldest first.
+pub async fn audit(db: &DatabaseConnection, id: Uuid) -> Result<Vec<AuditEvent>, AppError> {
+    attempt::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok(attempt_event::Entity::find()
+        .filter(attempt_event::Column::AttemptId.eq(id))
+        .order_by_asc(attempt_event::Column::At)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| AuditEvent {
+            at: e.at,
+            kind: e.kind,
+            position: e.position,
+            ip: e.ip,
+            detail: e.detail,
+        })
+        .collect())
+}
+
+pub async fn sessions(db: &DatabaseConnection) -> Result<Vec<SessionView>, AppError> {
+    Ok(exam_session::Entity::find()
+        .order_by_desc(exam_session::Column::OpensAt)
+        .all(db)
+        .await?
+        .iter()
+        .map(session_view)
+        .collect())
+}

@@ -670,3 +670,149 @@ async fn a_candidate_takes_the_exam_on_the_web() {
     );
     assert!(result.contains("✓"), "the review policy shows the answers");
 }
+
+#[tokio::test]
+async fn the_proctor_board_shows_candidates_and_its_actions_are_audited() {
+    let e = exam(json!({}), json!({})).await;
+    e.app
+        .web_login("admin@example.vn", crate::helpers::PASSWORD)
+        .await;
+    let csrf = e.app.csrf("/exam-sessions").await;
+    let board_path = format!("/exam-sessions/{}", e.session);
+    let r = e
+        .app
+        .browser
+        .post(e.app.url(&format!("{board_path}/register")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("emails", "ts@example.vn\nnobody@example.vn"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = e
+        .app
+        .browser
+        .get(e.app.url(&board_path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Chưa bắt đầu") && html.contains("ts@example.vn"));
+    let a = body(e.start(json!({})).await).await;
+    let id = a["id"].as_str().unwrap().to_string();
+    let html = e
+        .app
+        .browser
+        .get(e.app.url(&board_path))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Đang làm bài") && html.contains("0/30"));
+    let sid = e.session.clone();
+    let r = e
+        .app
+        .browser
+        .post(e.app.url(&format!("/attempts/{id}/extra-time-form")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("amount", "15"),
+            ("reason", "Mất điện phòng thi"),
+            ("session", sid.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    e.app
+        .api
+        .post(e.app.url(&format!("/api/v1/attempts/{id}/submit")))
+        .bearer_auth(&e.learner)
+        .send()
+        .await
+        .unwrap();
+    let r = e
+        .app
+        .browser
+        .post(e.app.url(&format!("/attempts/{id}/reopen-form")))
+        .form(&[
+            ("csrf_token", csrf.as_str()),
+            ("amount", "10"),
+            ("reason", "Máy hỏng giữa chừng"),
+            ("session", sid.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let again = body(
+        e.app
+            .get(&format!("/api/v1/attempts/{id}"), &e.learner)
+            .await,
+    )
+    .await;
+    assert_eq!(again["state"], "in_progress");
+    let audit = body(
+        e.app
+            .get(&format!("/api/v1/attempts/{id}/audit"), &e.admin)
+            .await,
+    )
+    .await;
+    let kinds: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["start", "extra_time", "submit", "reopen"]);
+    assert_eq!(
+        e.app
+            .get(&format!("/api/v1/attempts/{id}/audit"), &e.learner)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let page = e
+        .app
+        .browser
+        .get(e.app.url(&format!("/attempts/{id}/audit")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Mất điện phòng thi"));
+    // The admin creates a session on the web.
+    let form = [
+        ("csrf_token", csrf.as_str()),
+        ("title", "Ca chiều"),
+        ("blueprint_id", e.blueprint.as_str()),
+        ("opens_at", "2026-12-01T13:30"),
+        ("closes_at", "2026-12-01T15:00"),
+        ("attempts_allowed", "1"),
+        ("registration", "class_rule"),
+        ("review_show", "score"),
+    ];
+    let r = e
+        .app
+        .browser
+        .post(e.app.url("/exam-sessions"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(
+        r.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/exam-sessions/")
+    );
+}

@@ -210,3 +210,48 @@ pub async fn extra_time(
         exams::extra_time(&state.db, &user.record, *id, body.seconds, &body.reason).await?,
     ))
 }
+
+/// The proctor board of a session (admin, trainer).
+#[utoipa::path(tag = "exams", security(("bearer" = [])), responses((status = 200, body = Vec<exams::BoardRow>), (status = 403, body = ErrorBody)))]
+#[get("/exam-sessions/{id}/board")]
+pub async fn board(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    user.require_any(&[Role::Admin, Role::Trainer])?;
+    let (session, rows) = exams::board(&state.db, *id).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"session": session, "items": rows})))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ReopenInput {
+    pub minutes: i64,
+    pub reason: String,
+}
+
+/// Reopen a finished attempt with a reason (admin, trainer); audited.
+#[utoipa::path(tag = "exams", security(("bearer" = [])), request_body = ReopenInput, responses((status = 200), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[post("/attempts/{id}/reopen")]
+pub async fn reopen(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: web::Json<ReopenInput>,
+) -> Result<HttpResponse, AppError> {
+    exams::reopen(&state.db, &user.record, *id, body.minutes, &body.reason).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"state": "in_progress"})))
+}
+
+/// An attempt's audit trail: start, saves, submit or auto-finish, proctor actions (admin).
+#[utoipa::path(tag = "exams", security(("bearer" = [])), responses((status = 200, body = Vec<exams::AuditEvent>), (status = 403, body = ErrorBody)))]
+#[get("/attempts/{id}/audit")]
+pub async fn audit(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, AppError> {
+    user.require_any(&[Role::Admin])?;
+    let items = exams::audit(&state.db, *id).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items})))
+}

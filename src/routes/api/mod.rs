@@ -61,5 +61,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(exams::get)
         .service(exams::save)
         .service(exams::submit)
-        .service(exams::extra_time);
+        .service(exams::extra_time)
+        .service(exams::board)
+        .service(exams::reopen)
+        .service(exams::audit);
 }

@@ -8,6 +8,7 @@ pub mod errors;
 pub mod exam;
 pub mod home;
 pub mod lessons_admin;
+pub mod proctor;
 pub mod questions;
 pub mod study;
 
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     classes::configure(cfg);
     lessons_admin::configure(cfg);
     exam::configure(cfg);
+    proctor::configure(cfg);
 }
 
 const FLASH_COOKIE: &str = "flash";
@@ -62,6 +64,7 @@ fn nav(user: &AuthUser, path: &str) -> Vec<NavItem> {
     }
     if user.has(Role::Admin) || user.has(Role::Trainer) {
         items.push(("/classes", "nav_classes"));
+        items.push(("/exam-sessions", "nav_sessions"));
         items.push(("/questions", "nav_questions"));
     }
     items.push(("/account", "nav_account"));
