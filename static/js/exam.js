@@ -78,8 +78,13 @@
       change(t.dataset.position);
     }
   });
-  // Answers queued before a reload or a lost connection are sent again.
-  for (var pos in pending) if (Object.prototype.hasOwnProperty.call(pending, pos)) send(pos);
+  // Answers queued before a reload or a lost connection are shown and sent again.
+  for (var pos in pending) {
+    if (!Object.prototype.hasOwnProperty.call(pending, pos)) continue;
+    var boxes = root.querySelectorAll('input[name="q' + pos + '"]');
+    for (var i = 0; i < boxes.length; i++) boxes[i].checked = pending[pos].indexOf(boxes[i].value) >= 0;
+    send(pos);
+  }
   setInterval(function () { for (var p in pending) if (Object.prototype.hasOwnProperty.call(pending, p)) send(p); }, 3000);
   window.addEventListener("online", function () { for (var p in pending) send(p); });
 
