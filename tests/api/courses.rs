@@ -626,29 +626,8 @@ async fn a_trainer_runs_the_class_board_on_the_web() {
     let board_path = r.headers()["location"].to_str().unwrap().to_string();
     assert!(board_path.starts_with("/classes/"));
     // The trainer enrols by e-mail, takes attendance, sees the board and exports it.
-    let trainer = crate::helpers::TestApp::browser_for(&s.app);
+    let trainer = s.app.logged_in_browser("gv@example.vn").await;
     let csrf = {
-        let login_csrf = crate::helpers::csrf_in(
-            &trainer
-                .get(s.app.url("/login"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-        )
-        .unwrap();
-        trainer
-            .post(s.app.url("/login"))
-            .form(&[
-                ("email", "gv@example.vn"),
-                ("password", crate::helpers::PASSWORD),
-                ("csrf_token", login_csrf.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap();
         crate::helpers::csrf_in(
             &trainer
                 .get(s.app.url(&board_path))
@@ -718,29 +697,8 @@ async fn a_trainer_runs_the_class_board_on_the_web() {
             == 1
     );
     // Another trainer may not see it.
-    let other = crate::helpers::TestApp::browser_for(&s.app);
     s.app.create_user("gv2@example.vn", &["trainer"]).await;
-    let login_csrf = crate::helpers::csrf_in(
-        &other
-            .get(s.app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    other
-        .post(s.app.url("/login"))
-        .form(&[
-            ("email", "gv2@example.vn"),
-            ("password", crate::helpers::PASSWORD),
-            ("csrf_token", login_csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let other = s.app.logged_in_browser("gv2@example.vn").await;
     assert_eq!(
         other
             .get(s.app.url(&board_path))
@@ -1042,28 +1000,7 @@ async fn trainers_write_draft_lessons_publish_and_reorder_them() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // Learners may not author.
-    let learner_browser = crate::helpers::TestApp::browser_for(&s.app);
-    let login_csrf = crate::helpers::csrf_in(
-        &learner_browser
-            .get(s.app.url("/login"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
-    learner_browser
-        .post(s.app.url("/login"))
-        .form(&[
-            ("email", "hv@example.vn"),
-            ("password", crate::helpers::PASSWORD),
-            ("csrf_token", login_csrf.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let learner_browser = s.app.logged_in_browser("hv@example.vn").await;
     assert_eq!(
         learner_browser
             .get(s.app.url(&new_path))

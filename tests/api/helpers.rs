@@ -223,13 +223,34 @@ impl TestApp {
             .unwrap()
     }
 
-    /// A second, independent browser (its own cookies).
-    pub fn browser_for(_app: &TestApp) -> Client {
-        Client::builder()
+    /// Another browser (its own cookies), logged in as `email` through the form.
+    pub async fn logged_in_browser(&self, email: &str) -> Client {
+        let browser = Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
             .build()
+            .unwrap();
+        let page = browser
+            .get(self.url("/login"))
+            .send()
+            .await
             .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = csrf_in(&page).unwrap();
+        let r = browser
+            .post(self.url("/login"))
+            .form(&[
+                ("email", email),
+                ("password", PASSWORD),
+                ("csrf_token", csrf.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {email}");
+        browser
     }
 
     /// Loads a page in the browser client and returns the CSRF token of its forms.
