@@ -9,6 +9,7 @@ mod m20261125_000003_courses_classes;
 mod m20261125_000004_practice_quizzes;
 mod m20261125_000005_reminders;
 mod m20261125_000006_exams;
+mod m20261125_000007_session_proctors;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_practice_quizzes::Migration),
             Box::new(m20261125_000005_reminders::Migration),
             Box::new(m20261125_000006_exams::Migration),
+            Box::new(m20261125_000007_session_proctors::Migration),
         ]
     }
 }

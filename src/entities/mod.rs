@@ -23,6 +23,7 @@ pub mod question;
 pub mod question_version;
 pub mod quiz_attempt;
 pub mod reminder_log;
+pub mod session_proctor;
 pub mod setting;
 pub mod topic;
 pub mod unit;

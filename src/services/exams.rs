@@ -281,6 +281,9 @@ pub struct SessionInput {
     pub registration: Option<String>,
     /// The course whose classes decide eligibility (default: the only course).
     pub course_id: Option<Uuid>,
+    /// Trainers who proctor the session (admins always may).
+    #[serde(default)]
+    pub proctor_ids: Vec<Uuid>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -297,6 +300,7 @@ pub struct SessionView {
     pub review: Review,
     pub issue_mode: String,
     pub registration: String,
+    pub proctor_ids: Vec<Uuid>,
 }
 
 pub fn session_view(m: &exam_session::Model) -> SessionView {
@@ -313,7 +317,40 @@ pub fn session_view(m: &exam_session::Model) -> SessionView {
         review: serde_json::from_str(&m.review).unwrap_or_default(),
         issue_mode: m.issue_mode.clone(),
         registration: m.registration.clone(),
+        proctor_ids: Vec::new(),
     }
+}
+
+/// A session's view with its proctors.
+pub async fn session_view_full(
+    db: &impl ConnectionTrait,
+    m: &exam_session::Model,
+) -> Result<SessionView, AppError> {
+    let mut v = session_view(m);
+    v.proctor_ids = proctors(db, m.id).await?;
+    Ok(v)
+}
+
+pub async fn proctors(db: &impl ConnectionTrait, session_id: Uuid) -> Result<Vec<Uuid>, AppError> {
+    Ok(crate::entities::session_proctor::Entity::find()
+        .filter(crate::entities::session_proctor::Column::SessionId.eq(session_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.user_id)
+        .collect())
+}
+
+/// Admins proctor every session; trainers the sessions they are assigned to.
+pub async fn may_proctor(
+    db: &impl ConnectionTrait,
+    user: &UserRecord,
+    session_id: Uuid,
+) -> Result<bool, AppError> {
+    if user.has(Role::Admin) {
+        return Ok(true);
+    }
+    Ok(user.has(Role::Trainer) && proctors(db, session_id).await?.contains(&user.user.id))
 }
 
 pub async fn create_session(
@@ -417,7 +454,18 @@ pub async fn create_session(
     }
     .insert(db)
     .await?;
-    Ok(session_view(&m))
+    for p in &input.proctor_ids {
+        crate::entities::session_proctor::Entity::insert(
+            crate::entities::session_proctor::ActiveModel {
+                session_id: Set(m.id),
+                user_id: Set(*p),
+            },
+        )
+        .on_conflict_do_nothing()
+        .exec_without_returning(db)
+        .await?;
+    }
+    session_view_full(db, &m).await
 }
 
 /// Registers a candidate; with the class rule the learner must be eligible
@@ -1100,7 +1148,11 @@ pub async fn extra_time(
     seconds: i32,
     reason: &str,
 ) -> Result<AttemptView, AppError> {
-    if !(actor.has(Role::Admin) || actor.has(Role::Trainer)) {
+    let a0 = attempt::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !may_proctor(db, actor, a0.session_id).await? {
         return Err(AppError::forbidden());
     }
     if !(1..=4 * 3600).contains(&seconds) || reason.trim().chars().count() < 3 {
@@ -1289,7 +1341,11 @@ pub async fn reopen(
     minutes: i64,
     reason: &str,
 ) -> Result<(), AppError> {
-    if !(actor.has(Role::Admin) || actor.has(Role::Trainer)) {
+    let a0 = attempt::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if !may_proctor(db, actor, a0.session_id).await? {
         return Err(AppError::forbidden());
     }
     if !(1..=240).contains(&minutes) || reason.trim().chars().count() < 3 {

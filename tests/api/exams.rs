@@ -816,3 +816,60 @@ async fn the_proctor_board_shows_candidates_and_its_actions_are_audited() {
             .starts_with("/exam-sessions/")
     );
 }
+
+#[tokio::test]
+async fn only_admins_and_the_sessions_proctors_act_on_it() {
+    let e = exam(json!({}), json!({})).await;
+    e.register().await;
+    let a = body(e.start(json!({})).await).await;
+    let id = a["id"].as_str().unwrap().to_string();
+    let assigned = e.app.create_user("coithi@example.vn", &["trainer"]).await;
+    let outsider = e.app.token_for("gv-khac@example.vn", &["trainer"]).await;
+    assert_eq!(
+        e.app
+            .get(
+                &format!("/api/v1/exam-sessions/{}/board", e.session),
+                &outsider
+            )
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let r = e
+        .app
+        .post_json(
+            &format!("/api/v1/attempts/{id}/extra-time"),
+            &outsider,
+            &json!({"seconds": 60, "reason": "thử"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // A session with a proctor: that trainer may.
+    let s = body(
+        e.app
+            .post_json("/api/v1/exam-sessions", &e.admin, &json!({"title": "Ca có coi thi", "blueprint_id": e.blueprint, "registration": "open",
+                "opens_at": ts(-5), "closes_at": ts(60), "proctor_ids": [assigned]}))
+            .await,
+    )
+    .await;
+    assert_eq!(s["proctor_ids"], json!([assigned]));
+    let proctor = e.app.token("coithi@example.vn").await;
+    let board = e
+        .app
+        .get(
+            &format!("/api/v1/exam-sessions/{}/board", s["id"].as_str().unwrap()),
+            &proctor,
+        )
+        .await;
+    assert_eq!(board.status(), StatusCode::OK);
+    assert_eq!(
+        e.app
+            .get(
+                &format!("/api/v1/exam-sessions/{}/board", e.session),
+                &proctor
+            )
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+}

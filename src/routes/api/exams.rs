@@ -219,7 +219,9 @@ pub async fn board(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    user.require_any(&[Role::Admin, Role::Trainer])?;
+    if !exams::may_proctor(&state.db, &user.record, *id).await? {
+        return Err(AppError::forbidden());
+    }
     let (session, rows) = exams::board(&state.db, *id).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"session": session, "items": rows})))
 }

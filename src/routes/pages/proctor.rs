@@ -106,6 +106,7 @@ async fn create(
         issue_mode: None,
         registration: form.registration.clone(),
         course_id: None,
+        proctor_ids: Vec::new(),
     };
     match exams::create_session(&state.db, &user.record, input).await {
         Ok(s) => Ok(redirect_with_flash(
@@ -128,6 +129,9 @@ async fn board(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
     proctor(&user)?;
+    if !exams::may_proctor(&state.db, &user.record, *id).await? {
+        return Err(AppError::forbidden());
+    }
     let (session, rows) = exams::board(&state.db, *id).await?;
     let lang = lang_of(&req);
     let rows: Vec<serde_json::Value> = rows
