@@ -10,6 +10,7 @@ mod m20261125_000004_practice_quizzes;
 mod m20261125_000005_reminders;
 mod m20261125_000006_exams;
 mod m20261125_000007_session_proctors;
+mod m20261125_000008_session_approval;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_reminders::Migration),
             Box::new(m20261125_000006_exams::Migration),
             Box::new(m20261125_000007_session_proctors::Migration),
+            Box::new(m20261125_000008_session_approval::Migration),
         ]
     }
 }

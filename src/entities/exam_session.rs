@@ -18,6 +18,8 @@ pub struct Model {
     pub registration: String,
     pub created_by: Option<Uuid>,
     pub created_at: DateTimeUtc,
+    pub approved_at: Option<DateTimeUtc>,
+    pub approved_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

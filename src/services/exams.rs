@@ -301,6 +301,8 @@ pub struct SessionView {
     pub issue_mode: String,
     pub registration: String,
     pub proctor_ids: Vec<Uuid>,
+    /// When the results were approved (the decision approving results).
+    pub approved_at: Option<DateTime<Utc>>,
 }
 
 pub fn session_view(m: &exam_session::Model) -> SessionView {
@@ -318,6 +320,7 @@ pub fn session_view(m: &exam_session::Model) -> SessionView {
         issue_mode: m.issue_mode.clone(),
         registration: m.registration.clone(),
         proctor_ids: Vec::new(),
+        approved_at: m.approved_at,
     }
 }
 
@@ -451,6 +454,8 @@ pub async fn create_session(
         registration: Set(registration),
         created_by: Set(Some(user.user.id)),
         created_at: Set(Utc::now()),
+        approved_at: Set(None),
+        approved_by: Set(None),
     }
     .insert(db)
     .await?;
@@ -1446,4 +1451,47 @@ pub async fn sessions(db: &DatabaseConnection) -> Result<Vec<SessionView>, AppEr
         .iter()
         .map(session_view)
         .collect())
+}
+
+/// Approves a session's results (admin): only once every attempt is graded;
+/// approving again returns the first approval.
+pub async fn approve(
+    db: &DatabaseConnection,
+    actor: &UserRecord,
+    session_id: Uuid,
+) -> Result<SessionView, AppError> {
+    if !actor.has(Role::Admin) {
+        return Err(AppError::forbidden());
+    }
+    let s = exam_session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if s.approved_at.is_some() {
+        return session_view_full(db, &s).await;
+    }
+    let open = attempt::Entity::find()
+        .filter(attempt::Column::SessionId.eq(s.id))
+        .filter(attempt::Column::State.eq(IN_PROGRESS))
+        .count(db)
+        .await?;
+    if open > 0 {
+        return Err(err_state(
+            "attempts_in_progress",
+            "Còn bài thi đang làm; chỉ duyệt kết quả khi mọi bài đã chấm.",
+            "Some attempts are still in progress; approve once every attempt is graded.",
+        ));
+    }
+    exam_session::Entity::update_many()
+        .col_expr(exam_session::Column::ApprovedAt, Expr::value(Utc::now()))
+        .col_expr(exam_session::Column::ApprovedBy, Expr::value(actor.user.id))
+        .filter(exam_session::Column::Id.eq(s.id))
+        .filter(exam_session::Column::ApprovedAt.is_null())
+        .exec(db)
+        .await?;
+    let s = exam_session::Entity::find_by_id(session_id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    session_view_full(db, &s).await
 }

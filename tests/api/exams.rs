@@ -873,3 +873,39 @@ async fn only_admins_and_the_sessions_proctors_act_on_it() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[tokio::test]
+async fn results_are_approved_once_every_attempt_is_graded() {
+    let e = exam(json!({}), json!({})).await;
+    e.register().await;
+    let a = body(e.start(json!({})).await).await;
+    let id = a["id"].as_str().unwrap().to_string();
+    let approve = |t: &str| {
+        e.app
+            .api
+            .post(
+                e.app
+                    .url(&format!("/api/v1/exam-sessions/{}/approve", e.session)),
+            )
+            .bearer_auth(t.to_string())
+            .send()
+    };
+    let r = approve(&e.admin).await.unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(body(r).await["error"], "attempts_in_progress");
+    e.app
+        .api
+        .post(e.app.url(&format!("/api/v1/attempts/{id}/submit")))
+        .bearer_auth(&e.learner)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        approve(&e.learner).await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let first = body(approve(&e.admin).await.unwrap()).await;
+    assert!(first["approved_at"].is_string());
+    let again = body(approve(&e.admin).await.unwrap()).await;
+    assert_eq!(again["approved_at"], first["approved_at"]);
+}

@@ -257,3 +257,17 @@ pub async fn audit(
     let items = exams::audit(&state.db, *id).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items})))
 }
+
+/// Approve a session's results (admin; the decision approving results).
+/// 409 `attempts_in_progress` while any attempt is unfinished.
+#[utoipa::path(tag = "exams", security(("bearer" = [])), responses((status = 200, body = SessionView), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[post("/exam-sessions/{id}/approve")]
+pub async fn approve(
+    user: AuthUser,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<web::Json<SessionView>, AppError> {
+    Ok(web::Json(
+        exams::approve(&state.db, &user.record, *id).await?,
+    ))
+}

@@ -64,5 +64,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(exams::extra_time)
         .service(exams::board)
         .service(exams::reopen)
-        .service(exams::audit);
+        .service(exams::audit)
+        .service(exams::approve);
 }
