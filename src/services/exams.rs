@@ -590,6 +590,30 @@ fn err_state(code: &'static str, vi: &str, en: &str) -> AppError {
     AppError::conflict(code, vi.to_string(), en.to_string())
 }
 
+/// Refuses an address outside the session's allow-list (when it has one).
+fn check_address(s: &exam_session::Model, ip: Option<IpAddr>) -> Result<(), AppError> {
+    let allow: Vec<String> = serde_json::from_str(&s.ip_allow).unwrap_or_default();
+    if allow.is_empty() {
+        return Ok(());
+    }
+    let ok = ip.is_some_and(|ip| {
+        allow
+            .iter()
+            .filter_map(|c| Cidr::parse(c))
+            .any(|c| c.contains(ip))
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "address_not_allowed",
+            "Máy của bạn không nằm trong phòng thi được phép.",
+            "Your address is not allowed for this session.",
+        ))
+    }
+}
+
 /// Starts (or resumes) the caller's attempt in a session.
 pub async fn start(
     db: &DatabaseConnection,
@@ -625,6 +649,7 @@ pub async fn start(
     if let Some(open) = existing.iter().find(|a| a.state == IN_PROGRESS) {
         let a = finish_if_due(db, open.clone(), grace).await?;
         if a.state == IN_PROGRESS {
+            check_address(&s, req.ip)?;
             return Ok((view(db, &a, &s).await?, false));
         }
     }
@@ -652,23 +677,7 @@ pub async fn start(
             "Wrong access code.",
         ));
     }
-    let allow: Vec<String> = serde_json::from_str(&s.ip_allow).unwrap_or_default();
-    if !allow.is_empty() {
-        let ok = req.ip.is_some_and(|ip| {
-            allow
-                .iter()
-                .filter_map(|c| Cidr::parse(c))
-                .any(|c| c.contains(ip))
-        });
-        if !ok {
-            return Err(AppError::new(
-                actix_web::http::StatusCode::FORBIDDEN,
-                "address_not_allowed",
-                "Máy của bạn không nằm trong phòng thi được phép.",
-                "Your address is not allowed for this session.",
-            ));
-        }
-    }
+    check_address(&s, req.ip)?;
     let attempts_finished = existing.iter().filter(|a| a.state != IN_PROGRESS).count() as i32;
     if attempts_finished >= s.attempts_allowed {
         return Err(err_state(
@@ -890,8 +899,13 @@ pub async fn get(
     grace: Duration,
     user: &UserRecord,
     id: Uuid,
+    ip: Option<IpAddr>,
 ) -> Result<AttemptView, AppError> {
     let (a, s) = mine(db, user, id).await?;
+    // The paper is shown only inside the allowed rooms while it is being taken.
+    if a.state == IN_PROGRESS {
+        check_address(&s, ip)?;
+    }
     let a = finish_if_due(db, a, grace).await?;
     view(db, &a, &s).await
 }
@@ -913,7 +927,8 @@ pub async fn save(
     option_ids: Vec<Uuid>,
     ip: Option<IpAddr>,
 ) -> Result<Saved, AppError> {
-    let (a, _) = mine(db, user, id).await?;
+    let (a, s) = mine(db, user, id).await?;
+    check_address(&s, ip)?;
     let now = Utc::now();
     if a.state != IN_PROGRESS {
         return Err(err_state(

@@ -909,3 +909,34 @@ async fn results_are_approved_once_every_attempt_is_graded() {
     let again = body(approve(&e.admin).await.unwrap()).await;
     assert_eq!(again["approved_at"], first["approved_at"]);
 }
+
+#[tokio::test]
+async fn the_allow_list_holds_for_every_save_not_only_the_start() {
+    let e = exam(json!({}), json!({"ip_allow": ["127.0.0.0/8"]})).await;
+    e.register().await;
+    let a = body(e.start(json!({})).await).await;
+    let id = a["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        e.save(&e.learner, &id, 1, json!([])).await.status(),
+        StatusCode::OK
+    );
+    // The room's range changes (or the candidate leaves it): saves and the paper are refused.
+    use ictskills::entities::exam_session::{Column, Entity};
+    Entity::update_many()
+        .col_expr(Column::IpAllow, Expr::value("[\"10.0.0.0/8\"]"))
+        .filter(Column::Id.eq(uuid::Uuid::parse_str(&e.session).unwrap()))
+        .exec(&e.app.state.db)
+        .await
+        .unwrap();
+    let r = e.save(&e.learner, &id, 1, json!([])).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(body(r).await["error"], "address_not_allowed");
+    assert_eq!(
+        e.app
+            .get(&format!("/api/v1/attempts/{id}"), &e.learner)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(e.start(json!({})).await.status(), StatusCode::FORBIDDEN);
+}

@@ -131,12 +131,20 @@ pub async fn start(
 #[utoipa::path(tag = "exams", security(("bearer" = [])), responses((status = 200, body = AttemptView), (status = 404, body = ErrorBody)))]
 #[get("/attempts/{id}")]
 pub async fn get(
+    req: HttpRequest,
     user: AuthUser,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AttemptView>, AppError> {
     Ok(web::Json(
-        exams::get(&state.db, state.settings.grace(), &user.record, *id).await?,
+        exams::get(
+            &state.db,
+            state.settings.grace(),
+            &user.record,
+            *id,
+            ip_of(&req, &state),
+        )
+        .await?,
     ))
 }
 

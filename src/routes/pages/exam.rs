@@ -95,7 +95,10 @@ async fn attempt(
     PageUser(user): PageUser,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, AppError> {
-    let view = exams::get(&state.db, state.settings.grace(), &user.record, *id).await?;
+    let ip = crate::auth::login::client_ip(&req, state.settings.server.trust_forwarded_for)
+        .parse()
+        .ok();
+    let view = exams::get(&state.db, state.settings.grace(), &user.record, *id, ip).await?;
     let mut ctx = tera::Context::new();
     if let Some(r) = &view.result {
         ctx.insert(
