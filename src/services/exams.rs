@@ -1060,61 +1060,71 @@ pub async fn finish(
     let scoring: Scoring =
         serde_json::from_value(serde_json::Value::String(b.multiple_scoring.clone()))
             .unwrap_or_default();
-    let items = items_of(db, a.id).await?;
-    let mut credits = Vec::with_capacity(items.len());
-    for it in &items {
-        let v = bank::version_by_id(db, it.question_version_id).await?;
-        let credit = match v {
-            Some(v) => {
-                let options = bank::parse_options(&v.options);
-                let correct: Vec<Uuid> =
-                    options.iter().filter(|o| o.correct).map(|o| o.id).collect();
-                let chosen: Vec<Uuid> = it
-                    .selected
-                    .as_deref()
-                    .and_then(|s| serde_json::from_str(s).ok())
-                    .unwrap_or_default();
-                paper::credit(
-                    QuestionType::parse(&v.qtype).unwrap_or(QuestionType::Single),
-                    &correct,
-                    &chosen,
-                    scoring,
-                )
-            }
-            None => 0.0,
-        };
-        credits.push((it.id, credit));
-    }
-    let all: Vec<f64> = credits.iter().map(|c| c.1).collect();
-    let score = paper::score(&all);
-    let correct = all.iter().filter(|c| **c >= 1.0).count() as i32;
-    let passed = score + 1e-9 >= b.pass_score;
     let id = a.id;
     let kind = kind.to_string();
+    let pass_score = b.pass_score;
+    // One transaction: claim the attempt (only one finisher wins), then read
+    // its items under a lock, so that a save racing the finish either lands
+    // before and counts, or finds the item graded and is refused.
     db.transaction::<_, (), AppError>(|txn| {
         Box::pin(async move {
-            let res = attempt::Entity::update_many()
+            let claimed = attempt::Entity::update_many()
                 .col_expr(attempt::Column::State, Expr::value(GRADED))
                 .col_expr(attempt::Column::FinishedAt, Expr::value(finished_at))
-                .col_expr(attempt::Column::Score, Expr::value(score))
-                .col_expr(attempt::Column::Correct, Expr::value(correct))
-                .col_expr(attempt::Column::Passed, Expr::value(passed))
                 .filter(attempt::Column::Id.eq(id))
                 .filter(attempt::Column::State.eq(IN_PROGRESS))
                 .exec(txn)
                 .await?;
-            if res.rows_affected != 1 {
+            if claimed.rows_affected != 1 {
                 return Ok(());
             }
+            use sea_orm::QuerySelect;
+            let items = attempt_item::Entity::find()
+                .filter(attempt_item::Column::AttemptId.eq(id))
+                .order_by_asc(attempt_item::Column::Position)
+                .lock_exclusive()
+                .all(txn)
+                .await?;
             let now = Utc::now();
-            for (item, credit) in credits {
+            let mut all = Vec::with_capacity(items.len());
+            for it in &items {
+                let credit = match bank::version_by_id(txn, it.question_version_id).await? {
+                    Some(v) => {
+                        let options = bank::parse_options(&v.options);
+                        let correct: Vec<Uuid> =
+                            options.iter().filter(|o| o.correct).map(|o| o.id).collect();
+                        let chosen: Vec<Uuid> = it
+                            .selected
+                            .as_deref()
+                            .and_then(|s| serde_json::from_str(s).ok())
+                            .unwrap_or_default();
+                        paper::credit(
+                            QuestionType::parse(&v.qtype).unwrap_or(QuestionType::Single),
+                            &correct,
+                            &chosen,
+                            scoring,
+                        )
+                    }
+                    None => 0.0,
+                };
+                all.push(credit);
                 attempt_item::Entity::update_many()
                     .col_expr(attempt_item::Column::Credit, Expr::value(credit))
                     .col_expr(attempt_item::Column::GradedAt, Expr::value(now))
-                    .filter(attempt_item::Column::Id.eq(item))
+                    .filter(attempt_item::Column::Id.eq(it.id))
                     .exec(txn)
                     .await?;
             }
+            let score = paper::score(&all);
+            let correct = all.iter().filter(|c| **c >= 1.0).count() as i32;
+            let passed = score + 1e-9 >= pass_score;
+            attempt::Entity::update_many()
+                .col_expr(attempt::Column::Score, Expr::value(score))
+                .col_expr(attempt::Column::Correct, Expr::value(correct))
+                .col_expr(attempt::Column::Passed, Expr::value(passed))
+                .filter(attempt::Column::Id.eq(id))
+                .exec(txn)
+                .await?;
             event(txn, id, &kind, None, ip, Some(format!("score={score}"))).await?;
             Ok(())
         })

@@ -940,3 +940,65 @@ async fn the_allow_list_holds_for_every_save_not_only_the_start() {
     );
     assert_eq!(e.start(json!({})).await.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_save_racing_the_finish_is_either_counted_or_refused() {
+    let e = exam(json!({}), json!({"attempts_allowed": 8})).await;
+    e.register().await;
+    use ictskills::entities::{attempt, attempt_item};
+    for _ in 0..8 {
+        let a = body(e.start(json!({})).await).await;
+        let id = uuid::Uuid::parse_str(a["id"].as_str().unwrap()).unwrap();
+        let q = &a["questions"][0];
+        let right = right_options(&e.app, q).await;
+        let row = attempt::Entity::find_by_id(id)
+            .one(&e.app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        let id_text = id.to_string();
+        let (saved, finished) = tokio::join!(
+            e.save(
+                &e.learner,
+                &id_text,
+                q["position"].as_i64().unwrap(),
+                json!(right)
+            ),
+            ictskills::services::exams::finish(
+                &e.app.state.db,
+                row.clone(),
+                chrono::Utc::now(),
+                "submit",
+                None
+            )
+        );
+        assert_eq!(finished.unwrap().state, "graded");
+        let item = attempt_item::Entity::find()
+            .filter(attempt_item::Column::AttemptId.eq(id))
+            .filter(attempt_item::Column::Position.eq(q["position"].as_i64().unwrap() as i32))
+            .one(&e.app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        match saved.status() {
+            StatusCode::OK => assert_eq!(
+                item.credit,
+                Some(1.0),
+                "a save reported as saved is counted"
+            ),
+            StatusCode::CONFLICT => {
+                assert_eq!(item.credit, Some(0.0), "a refused save is not counted")
+            }
+            s => panic!("unexpected {s}"),
+        }
+        let graded = attempt::Entity::find_by_id(id)
+            .one(&e.app.state.db)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            graded.correct,
+            Some(if item.credit == Some(1.0) { 1 } else { 0 })
+        );
+    }
+}
