@@ -117,13 +117,20 @@ async fn a_candidate_takes_a_timed_exam_in_a_real_browser() {
             .await?
             .click()
             .await?;
+        // Logged in once the page offers the logout form.
+        c.wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css("form[action='/logout']"))
+            .await?;
         c.goto(&app.url("/exams")).await?;
-        c.find(Locator::Css(&format!(
-            "form[action='/exams/{sid}/start'] button"
-        )))
-        .await?
-        .click()
-        .await?;
+        c.wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(&format!(
+                "form[action='/exams/{sid}/start'] button"
+            )))
+            .await?
+            .click()
+            .await?;
         let first = c
             .wait()
             .for_element(Locator::Css("#q1 .q-options input"))
