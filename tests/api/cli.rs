@@ -4,7 +4,8 @@ use reqwest::StatusCode;
 
 use crate::helpers::spawn_app;
 
-fn cli(app: &crate::helpers::TestApp) -> Command {
+/// The binary, pointed at the test app's data dir and database.
+pub(crate) fn cli(app: &crate::helpers::TestApp) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ictskills"));
     c.arg("--data-dir")
         .arg(&app.data_dir)

@@ -431,19 +431,9 @@ async fn lesson_markdown_is_rendered_harmless() {
         "+++\ntitle = \"Bài\"\nmin_seconds = 60\n+++\n\n**Đậm** <script>alert(1)</script> [bấm](javascript:alert(1)) <img src=x onerror=alert(1)>\n",
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ictskills"))
-        .arg("--data-dir")
-        .arg(&app.data_dir)
-        .arg("--config-dir")
-        .arg(dir.path())
+    let out = crate::cli::cli(&app)
         .arg("import-course")
         .arg(dir.path())
-        .env_remove("DATABASE_URL")
-        .envs(
-            app.database_url
-                .iter()
-                .map(|u| ("DATABASE_URL", u.as_str())),
-        )
         .output()
         .unwrap();
     assert!(
@@ -472,19 +462,9 @@ async fn lesson_markdown_is_rendered_harmless() {
         "+++\ntitle = \"B\"\nmin_seconds = \"x\"\n+++\nText\n",
     )
     .unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ictskills"))
-        .arg("--data-dir")
-        .arg(&app.data_dir)
-        .arg("--config-dir")
-        .arg(dir.path())
+    let out = crate::cli::cli(&app)
         .arg("import-course")
         .arg(dir.path())
-        .env_remove("DATABASE_URL")
-        .envs(
-            app.database_url
-                .iter()
-                .map(|u| ("DATABASE_URL", u.as_str())),
-        )
         .output()
         .unwrap();
     assert!(!out.status.success());
