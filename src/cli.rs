@@ -93,6 +93,9 @@ pub enum Command {
     },
     /// Load or update a course from a folder (course.toml + one folder per module).
     ImportCourse { dir: PathBuf },
+    /// Retire the credential signing key and make a new one; retired keys
+    /// stay published so that certificates they signed still verify.
+    RotateSigningKey,
     /// Export the bank to standard output or --output FILE.
     ExportQuestions {
         /// gift, moodle-xml or xlsx.
@@ -249,6 +252,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     )
                 }
             }
+        }
+        Some(Command::RotateSigningKey) => {
+            crate::telemetry::init("warn");
+            let db = crate::db::connect(&settings).await?;
+            crate::db::migrate(&db).await?;
+            let k = crate::services::certificates::rotate_key(&db)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("new signing key: {}", k.kid);
+            Ok(())
         }
         Some(Command::ExportQuestions {
             format,

@@ -38,6 +38,15 @@ pub struct Settings {
     pub reminders: ReminderSettings,
     pub media: MediaSettings,
     pub exams: ExamSettings,
+    pub certificates: CertificateSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct CertificateSettings {
+    /// Lookups (verify page, lookup form, public API) per minute per address.
+    pub lookups_per_minute: u32,
+    /// How often the background issuer looks for certificates due.
+    pub issuer_interval_seconds: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -172,6 +181,8 @@ impl Settings {
             .set_default("centre.head_title", "Giám đốc")?
             .set_default("media.max_video_bytes", 200 * 1024 * 1024)?
             .set_default("exams.grace_seconds", 30)?
+            .set_default("certificates.lookups_per_minute", 30)?
+            .set_default("certificates.issuer_interval_seconds", 10)?
             .set_default("reminders.enabled", true)?
             .set_default("reminders.inactive_days", 7)?
             .set_default("reminders.summary_weekday", 1)?

@@ -21,6 +21,9 @@ pub struct AppState {
     pub catalogue: Catalogue,
     pub tokens: TokenKeys,
     pub default_lang: Lang,
+    pub issuer: crate::services::certificates::Issuer,
+    /// Per-address limiter for certificate lookups.
+    pub lookups: crate::routes::limits::Limiter,
 }
 
 pub struct Application {
@@ -49,11 +52,14 @@ impl Application {
         let db = crate::db::connect(&settings).await?;
         crate::db::migrate(&db).await?;
         let tokens = TokenKeys::load(&db, settings.auth.token_ttl_seconds).await?;
+        crate::store::signing_keys::ensure(&db).await?;
         let state = web::Data::new(AppState {
             tera: crate::templates::load()?,
             catalogue: Catalogue::load()?,
             default_lang: Lang::parse(&settings.site.default_lang).unwrap_or_default(),
             db: db.clone(),
+            issuer: crate::services::certificates::Issuer::from_settings(&settings),
+            lookups: crate::routes::limits::per_minute(settings.certificates.lookups_per_minute),
             settings: settings.clone(),
             tokens,
         });
@@ -94,6 +100,12 @@ impl Application {
         tokio::spawn(crate::services::exams::run_sweeper(
             db.clone(),
             settings.grace(),
+            stop_rx.clone(),
+        ));
+        tokio::spawn(crate::services::certificates::run_issuer(
+            db.clone(),
+            crate::services::certificates::Issuer::from_settings(&settings),
+            std::time::Duration::from_secs(settings.certificates.issuer_interval_seconds.max(1)),
             stop_rx.clone(),
         ));
         if settings.reminders.enabled {

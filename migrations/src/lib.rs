@@ -11,6 +11,7 @@ mod m20261125_000005_reminders;
 mod m20261125_000006_exams;
 mod m20261125_000007_session_proctors;
 mod m20261125_000008_session_approval;
+mod m20261125_000009_certificates;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000006_exams::Migration),
             Box::new(m20261125_000007_session_proctors::Migration),
             Box::new(m20261125_000008_session_approval::Migration),
+            Box::new(m20261125_000009_certificates::Migration),
         ]
     }
 }

@@ -1,5 +1,6 @@
 //! Pure rules: no database, no HTTP.
 pub mod blueprint;
+pub mod certificate;
 pub mod cidr;
 pub mod eligibility;
 pub mod paper;

@@ -1,13 +1,17 @@
 //! sea-orm entities: the tables' shape only; behaviour lives in `store/`.
+pub mod approval_entry;
 pub mod attempt;
 pub mod attempt_event;
 pub mod attempt_item;
 pub mod attendance;
 pub mod blob;
 pub mod blueprint;
+pub mod certificate;
+pub mod certificate_event;
 pub mod class;
 pub mod class_day;
 pub mod class_trainer;
+pub mod counter;
 pub mod course;
 pub mod course_module;
 pub mod eligibility_exception;
@@ -25,6 +29,7 @@ pub mod quiz_attempt;
 pub mod reminder_log;
 pub mod session_proctor;
 pub mod setting;
+pub mod signing_key;
 pub mod topic;
 pub mod unit;
 pub mod user;

@@ -24,6 +24,12 @@ pub enum Mail<'a> {
         days: i64,
         link: &'a str,
     },
+    CertificateIssued {
+        name: &'a str,
+        serial: &'a str,
+        link: &'a str,
+        verify: &'a str,
+    },
     WeeklySummary {
         name: &'a str,
         class: &'a str,
@@ -135,6 +141,40 @@ impl Mail<'_> {
                     } else {
                         stuck.join(", ")
                     }
+                ),
+            ),
+            (
+                Mail::CertificateIssued {
+                    name,
+                    serial,
+                    link,
+                    verify,
+                },
+                Lang::Vi,
+            ) => (
+                "Chứng chỉ ứng dụng CNTT cơ bản đã được cấp".into(),
+                format!(
+                    "Chào {name},\n\nChúc mừng bạn! Chứng chỉ ứng dụng công nghệ thông tin \
+                     cơ bản số hiệu {serial} đã được cấp cho bạn.\n\n\
+                     Xem, in và tải bản PDF tại:\n{link}\n\n\
+                     Bất kỳ ai cũng có thể kiểm tra chứng chỉ tại:\n{verify}\n"
+                ),
+            ),
+            (
+                Mail::CertificateIssued {
+                    name,
+                    serial,
+                    link,
+                    verify,
+                },
+                Lang::En,
+            ) => (
+                "Your basic ICT skills certificate has been issued".into(),
+                format!(
+                    "Hello {name},\n\nCongratulations! Your basic ICT skills certificate, \
+                     serial number {serial}, has been issued.\n\n\
+                     View, print and download the PDF at:\n{link}\n\n\
+                     Anyone can verify it at:\n{verify}\n"
                 ),
             ),
             (Mail::Invitation { name, link, email }, Lang::En) => (

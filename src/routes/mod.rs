@@ -1,11 +1,13 @@
 //! HTTP: the JSON API under `/api/v1`, HTML pages, health, static files.
 pub mod api;
 pub mod health;
+pub mod limits;
 pub mod media;
 pub mod openapi;
 pub mod pages;
 pub mod static_files;
 pub mod upload;
+pub mod wellknown;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -21,6 +23,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(health::health)
         .service(static_files::serve)
         .service(media::serve)
+        .service(wellknown::jwks)
+        .service(wellknown::did)
         .configure(pages::configure);
 }
 

@@ -19,3 +19,8 @@ pub async fn serve(path: web::Path<String>) -> Result<HttpResponse, AppError> {
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(file.data.into_owned()))
 }
+
+/// An embedded asset's bytes (e.g. the fonts the PDF embeds).
+pub fn asset(path: &str) -> Option<std::borrow::Cow<'static, [u8]>> {
+    Assets::get(path).map(|f| f.data)
+}

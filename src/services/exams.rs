@@ -1482,6 +1482,7 @@ pub async fn sessions(db: &DatabaseConnection) -> Result<Vec<SessionView>, AppEr
 /// approving again returns the first approval.
 pub async fn approve(
     db: &DatabaseConnection,
+    issuer: &crate::services::certificates::Issuer,
     actor: &UserRecord,
     session_id: Uuid,
 ) -> Result<SessionView, AppError> {
@@ -1507,13 +1508,30 @@ pub async fn approve(
             "Some attempts are still in progress; approve once every attempt is graded.",
         ));
     }
-    exam_session::Entity::update_many()
-        .col_expr(exam_session::Column::ApprovedAt, Expr::value(Utc::now()))
-        .col_expr(exam_session::Column::ApprovedBy, Expr::value(actor.user.id))
-        .filter(exam_session::Column::Id.eq(s.id))
-        .filter(exam_session::Column::ApprovedAt.is_null())
-        .exec(db)
-        .await?;
+    // One transaction: the decision, its candidate list, and (for sessions
+    // that issue after approval) the certificates.
+    let issuer = issuer.clone();
+    let actor_id = actor.user.id;
+    db.transaction::<_, (), AppError>(|txn| {
+        Box::pin(async move {
+            let done = exam_session::Entity::update_many()
+                .col_expr(exam_session::Column::ApprovedAt, Expr::value(Utc::now()))
+                .col_expr(exam_session::Column::ApprovedBy, Expr::value(actor_id))
+                .filter(exam_session::Column::Id.eq(session_id))
+                .filter(exam_session::Column::ApprovedAt.is_null())
+                .exec(txn)
+                .await?;
+            if done.rows_affected == 1 {
+                let s = exam_session::Entity::find_by_id(session_id)
+                    .one(txn)
+                    .await?
+                    .ok_or_else(AppError::not_found)?;
+                crate::services::certificates::approve_in(txn, &issuer, &s, actor_id).await?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
     let s = exam_session::Entity::find_by_id(session_id)
         .one(db)
         .await?

@@ -1,6 +1,7 @@
 //! Use cases shared by the API, the pages and the CLI: each validates with
 //! `domain`, decides, and writes through `store` in one transaction.
 pub mod accounts;
+pub mod certificates;
 pub mod courses;
 pub mod exams;
 pub mod questions;

@@ -188,13 +188,7 @@ pub async fn submit(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AttemptResult>, AppError> {
     Ok(web::Json(
-        exams::submit(
-            &state.db,
-            state.settings.grace(),
-            &user.record,
-            *id,
-            ip_of(&req, &state),
-        )
+        submit_and_certify(&state, &user.record, *id, ip_of(&req, &state))
         .await?,
     ))
 }
@@ -276,6 +270,25 @@ pub async fn approve(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<SessionView>, AppError> {
     Ok(web::Json(
-        exams::approve(&state.db, &user.record, *id).await?,
+        exams::approve(&state.db, &state.issuer, &user.record, *id).await?,
     ))
+}
+
+/// Submits, then issues the certificate a pass earns (sessions issuing on
+/// grading); a failure to issue is retried by the background issuer.
+pub async fn submit_and_certify(
+    state: &AppState,
+    user: &crate::store::users::UserRecord,
+    id: Uuid,
+    ip: Option<std::net::IpAddr>,
+) -> Result<AttemptResult, AppError> {
+    let r = exams::submit(&state.db, state.settings.grace(), user, id, ip).await?;
+    if r.passed {
+        if let Err(e) =
+            crate::services::certificates::issue_for_attempt(&state.db, &state.issuer, id).await
+        {
+            tracing::warn!(error = ?e, attempt = %id, "issuing after grading failed; the issuer job retries");
+        }
+    }
+    Ok(r)
 }

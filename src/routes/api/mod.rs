@@ -1,5 +1,6 @@
 //! The JSON API (`/api/v1`); every handler is in the OpenAPI document.
 pub mod auth;
+pub mod certificates;
 pub mod classes;
 pub mod courses;
 pub mod exams;
@@ -65,5 +66,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(exams::board)
         .service(exams::reopen)
         .service(exams::audit)
-        .service(exams::approve);
+        .service(exams::approve)
+        .service(certificates::mine)
+        .service(certificates::register)
+        .service(certificates::revoke)
+        .service(certificates::get)
+        .service(certificates::credential)
+        .service(certificates::credential_json)
+        .service(certificates::pdf)
+        .service(certificates::reinstate)
+        .service(certificates::reissue)
+        .service(certificates::events)
+        .service(certificates::status_list)
+        .service(certificates::check)
+        .service(certificates::rotate_key);
 }

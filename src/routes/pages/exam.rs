@@ -123,6 +123,6 @@ async fn submit(
     let ip = crate::auth::login::client_ip(&req, state.settings.server.trust_forwarded_for)
         .parse()
         .ok();
-    exams::submit(&state.db, state.settings.grace(), &user.record, *id, ip).await?;
+    crate::routes::api::exams::submit_and_certify(&state, &user.record, *id, ip).await?;
     Ok(redirect(&format!("/attempts/{}", *id)))
 }

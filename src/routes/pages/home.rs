@@ -55,6 +55,12 @@ async fn index(
         }
         ctx.insert("progress", &progress);
     }
+    let lang = crate::routes::lang_of(&req);
+    let certificates =
+        crate::services::certificates::mine(&state.db, &state.issuer, user.id(), lang).await?;
+    if !certificates.is_empty() {
+        ctx.insert("certificates", &certificates);
+    }
     render(&req, &state, Some(&user), "home/index.html", ctx)
 }
 

@@ -1,6 +1,7 @@
 //! HTML pages: the shared page context (language, catalogue, user,
 //! navigation, CSRF token, flash message) and the route table.
 pub mod account;
+pub mod certificates;
 pub mod admin_units;
 pub mod admin_users;
 pub mod classes;
@@ -34,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     lessons_admin::configure(cfg);
     exam::configure(cfg);
     proctor::configure(cfg);
+    certificates::configure(cfg);
 }
 
 const FLASH_COOKIE: &str = "flash";
@@ -66,6 +68,9 @@ fn nav(user: &AuthUser, path: &str) -> Vec<NavItem> {
         items.push(("/classes", "nav_classes"));
         items.push(("/exam-sessions", "nav_sessions"));
         items.push(("/questions", "nav_questions"));
+    }
+    if user.has(Role::Admin) {
+        items.push(("/admin/certificates", "nav_certificates"));
     }
     items.push(("/account", "nav_account"));
     items

@@ -21,6 +21,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(register)
         .service(extra)
         .service(reopen)
+        .service(approve)
         .service(audit);
 }
 
@@ -158,7 +159,42 @@ async fn board(
     let mut ctx = tera::Context::new();
     ctx.insert("session", &session);
     ctx.insert("rows", &rows);
+    if user.has(Role::Admin) {
+        ctx.insert(
+            "approval",
+            &crate::services::certificates::approval_list(&state.db, *id).await?,
+        );
+    }
     render(&req, &state, Some(&user), "exams/board.html", ctx)
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf_token: String,
+}
+
+/// The decision approving a session's results (admin).
+#[post("/exam-sessions/{id}/approve-form")]
+async fn approve(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    PageUser(user): PageUser,
+    id: web::Path<Uuid>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, AppError> {
+    csrf::verify(&req, &form.csrf_token)?;
+    let back = format!("/exam-sessions/{}", *id);
+    match exams::approve(&state.db, &state.issuer, &user.record, *id).await {
+        Ok(_) => Ok(redirect_with_flash(
+            &back,
+            "success",
+            tr(&req, &state, "session_approved"),
+        )),
+        Err(e) if e.status().is_client_error() => {
+            Ok(redirect_with_flash(&back, "error", e.message()))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 #[derive(Deserialize)]
