@@ -47,3 +47,38 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None).await?;
     Ok(())
 }
+
+/// Runs `f` in a write transaction: on SQLite it begins `IMMEDIATE`, taking
+/// the write lock up front, so a transaction that reads before it writes
+/// waits for other writers (busy timeout) instead of failing with
+/// `SQLITE_BUSY_SNAPSHOT`; on PostgreSQL it is an ordinary transaction.
+/// Commits on `Ok`, rolls back on `Err`.
+pub async fn write_tx<F, T>(db: &DatabaseConnection, f: F) -> Result<T, crate::error::AppError>
+where
+    F: for<'c> FnOnce(
+            &'c sea_orm::DatabaseTransaction,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<T, crate::error::AppError>> + Send + 'c>,
+        > + Send,
+    T: Send,
+{
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await?;
+    match f(&txn).await {
+        Ok(v) => {
+            txn.commit().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            if let Err(rb) = txn.rollback().await {
+                tracing::warn!(error = ?rb, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}

@@ -212,7 +212,11 @@ impl MigrationTrait for Migration {
                 true,
             ),
             ("idx_certificates_user", vec![Certificates::UserId], false),
-            ("idx_certificates_session", vec![Certificates::SessionId], false),
+            (
+                "idx_certificates_session",
+                vec![Certificates::SessionId],
+                false,
+            ),
         ] {
             let mut idx = Index::create();
             idx.name(name).table(Certificates::Table);

@@ -231,7 +231,8 @@ pub enum VerifyError {
 pub fn verify(token: &str, jwks: &[Value]) -> Result<Value, VerifyError> {
     let token = token.trim();
     let mut parts = token.split('.');
-    let (Some(h), Some(_), Some(_), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(h), Some(_), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return Err(VerifyError::Malformed);
     };
@@ -318,7 +319,10 @@ pub fn decode_status_list(encoded: &str) -> Result<Vec<u8>, String> {
 /// Which status list and which entry a register-wide status index falls in.
 pub fn status_slot(global_index: i64) -> (i32, i32) {
     let size = i64::from(STATUS_LIST_SIZE);
-    ((global_index / size + 1) as i32, (global_index % size) as i32)
+    (
+        (global_index / size + 1) as i32,
+        (global_index % size) as i32,
+    )
 }
 
 /// The facts a credential states.
@@ -494,7 +498,11 @@ mod tests {
             Some(Lookup::Serial("TT01-2026-000007".into()))
         );
         assert_eq!(parse_lookup("x"), None);
-        assert_eq!(parse_lookup("ABCDEFGHJKMU"), None, "U is not in the alphabet");
+        assert_eq!(
+            parse_lookup("ABCDEFGHJKMU"),
+            None,
+            "U is not in the alphabet"
+        );
         assert_eq!(parse_lookup("<script>"), None);
         assert_eq!(parse_lookup(""), None);
     }
@@ -535,7 +543,10 @@ mod tests {
 
     #[test]
     fn did_web_encodes_port_and_path() {
-        assert_eq!(did_web("https://cert.example.vn"), "did:web:cert.example.vn");
+        assert_eq!(
+            did_web("https://cert.example.vn"),
+            "did:web:cert.example.vn"
+        );
         assert_eq!(
             did_web("http://127.0.0.1:8080/ict"),
             "did:web:127.0.0.1%3A8080:ict"
@@ -603,7 +614,10 @@ mod tests {
             URL_SAFE_NO_PAD.encode(br#"{"alg":"none","kid":"k1"}"#),
             parts[1]
         );
-        assert!(matches!(verify(&none, &jwks), Err(VerifyError::Algorithm(_))));
+        assert!(matches!(
+            verify(&none, &jwks),
+            Err(VerifyError::Algorithm(_))
+        ));
         let mut h = Header::new(Algorithm::HS256);
         h.kid = Some("k1".into());
         let hs = encode(&h, &claims, &EncodingKey::from_secret(&public)).unwrap();

@@ -8,7 +8,7 @@
 //! literals and typical form input contain.
 
 use printpdf::{
-    Color, FontId, Mm, Op, ParsedFont, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
+    Color, FontId, Mm, Op, PaintMode, ParsedFont, PdfDocument, PdfFontHandle, PdfPage,
     PdfSaveOptions, Pt, Rect, Rgb, TextItem, WindingOrder,
 };
 
@@ -111,7 +111,10 @@ impl LoadedFont {
         let mut warnings = Vec::new();
         let parsed = ParsedFont::from_bytes(bytes, 0, &mut warnings).ok_or_else(|| {
             let details: Vec<String> = warnings.iter().map(|w| w.message.clone()).collect();
-            format!("{what} font: cannot parse TrueType data ({})", details.join("; "))
+            format!(
+                "{what} font: cannot parse TrueType data ({})",
+                details.join("; ")
+            )
         })?;
         if parsed.codepoint_to_glyph.is_empty() {
             return Err(format!("{what} font: no Unicode character map"));
@@ -358,7 +361,11 @@ fn draw_headers(cv: &mut Canvas, c: &CertificatePrint) {
         let mut last_w = 0.0f32;
         let mut drawn = false;
         for (i, line) in lines.iter().enumerate() {
-            let weight = if i == 0 { Weight::Bold } else { Weight::Regular };
+            let weight = if i == 0 {
+                Weight::Bold
+            } else {
+                Weight::Regular
+            };
             let size = if i == 0 { 11.5 } else { 11.0 };
             let (used, hscale) =
                 cv.text(line, weight, size, cx, y, Align::Center, block_w, black());
@@ -470,9 +477,7 @@ fn draw_qr_block(cv: &mut Canvas, c: &CertificatePrint) -> Result<(), String> {
         let y = qr_y + QR_SIZE_MM - (QR_QUIET_MODULES + row_idx + 1) as f32 * module;
         let mut run_start: Option<usize> = None;
         for col_idx in 0..=row.len() {
-            let dark = row
-                .get(col_idx)
-                .is_some_and(|m| *m == qrcode::Color::Dark);
+            let dark = row.get(col_idx).is_some_and(|m| *m == qrcode::Color::Dark);
             match (dark, run_start) {
                 (true, None) => run_start = Some(col_idx),
                 (false, Some(start)) => {
@@ -568,8 +573,16 @@ mod tests {
     use super::*;
 
     fn fonts() -> (Vec<u8>, Vec<u8>) {
-        let r = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/static/fonts/DejaVuSerif.ttf")).expect("regular font");
-        let b = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/static/fonts/DejaVuSerif-Bold.ttf")).expect("bold font");
+        let r = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/static/fonts/DejaVuSerif.ttf"
+        ))
+        .expect("regular font");
+        let b = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/static/fonts/DejaVuSerif-Bold.ttf"
+        ))
+        .expect("bold font");
         (r, b)
     }
 

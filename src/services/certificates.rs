@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -382,8 +382,8 @@ pub async fn issue_in(
         status_list,
         status_index,
     });
-    let credential =
-        cert::sign(&key.kid, &key.private_key, &claims).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    let credential = cert::sign(&key.kid, &key.private_key, &claims)
+        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
     let c = certificate::ActiveModel {
         id: Set(id),
         code: Set(code),
@@ -489,11 +489,10 @@ pub async fn issue_for_attempt(
     attempt_id: Uuid,
 ) -> Result<Outcome, AppError> {
     let issuer = issuer.clone();
-    db.transaction::<_, Outcome, AppError>(|txn| {
+    crate::db::write_tx(db, |txn| {
         Box::pin(async move { issue_in(txn, &issuer, attempt_id, None).await })
     })
     .await
-    .map_err(AppError::from)
 }
 
 /// Issues every certificate that is due and missing: passed attempts of
@@ -732,7 +731,7 @@ pub async fn revoke(
     let note = note.map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
     let actor_id = actor.user.id;
     let tz = issuer.tz;
-    db.transaction::<_, RevokeReport, AppError>(|txn| {
+    crate::db::write_tx(db, |txn| {
         Box::pin(async move {
             let mut report = RevokeReport::default();
             let now = Utc::now();
@@ -750,9 +749,7 @@ pub async fn revoke(
                     report.already.push(raw);
                     continue;
                 }
-                let revoked_on = c
-                    .issued_on
-                    .max(now.with_timezone(&tz).date_naive());
+                let revoked_on = c.issued_on.max(now.with_timezone(&tz).date_naive());
                 certificate::Entity::update_many()
                     .col_expr(certificate::Column::RevokedAt, Expr::value(now))
                     .col_expr(certificate::Column::RevokedOn, Expr::value(revoked_on))
@@ -760,7 +757,10 @@ pub async fn revoke(
                         certificate::Column::RevocationReason,
                         Expr::value(reason.as_str()),
                     )
-                    .col_expr(certificate::Column::RevocationNote, Expr::value(note.clone()))
+                    .col_expr(
+                        certificate::Column::RevocationNote,
+                        Expr::value(note.clone()),
+                    )
                     .col_expr(certificate::Column::RevokedBy, Expr::value(actor_id))
                     .filter(certificate::Column::Id.eq(c.id))
                     .exec(txn)
@@ -780,7 +780,6 @@ pub async fn revoke(
         })
     })
     .await
-    .map_err(AppError::from)
 }
 
 /// Reinstates a revoked certificate; only with a reason, which is recorded.
@@ -809,7 +808,7 @@ pub async fn reinstate(
     }
     let actor_id = actor.user.id;
     let id = c.id;
-    db.transaction::<_, (), AppError>(|txn| {
+    crate::db::write_tx(db, |txn| {
         Box::pin(async move {
             let previous = format!(
                 "{} {}",
@@ -817,10 +816,22 @@ pub async fn reinstate(
                 c.revocation_note.clone().unwrap_or_default()
             );
             certificate::Entity::update_many()
-                .col_expr(certificate::Column::RevokedAt, Expr::value(None::<DateTime<Utc>>))
-                .col_expr(certificate::Column::RevokedOn, Expr::value(None::<NaiveDate>))
-                .col_expr(certificate::Column::RevocationReason, Expr::value(None::<String>))
-                .col_expr(certificate::Column::RevocationNote, Expr::value(None::<String>))
+                .col_expr(
+                    certificate::Column::RevokedAt,
+                    Expr::value(None::<DateTime<Utc>>),
+                )
+                .col_expr(
+                    certificate::Column::RevokedOn,
+                    Expr::value(None::<NaiveDate>),
+                )
+                .col_expr(
+                    certificate::Column::RevocationReason,
+                    Expr::value(None::<String>),
+                )
+                .col_expr(
+                    certificate::Column::RevocationNote,
+                    Expr::value(None::<String>),
+                )
                 .col_expr(certificate::Column::RevokedBy, Expr::value(None::<Uuid>))
                 .filter(certificate::Column::Id.eq(id))
                 .exec(txn)
@@ -1059,12 +1070,14 @@ pub async fn status_list(
         .into_tuple::<i32>()
         .all(db)
         .await?;
-    let encoded = cert::encode_status_list(revoked.into_iter().filter_map(|i| u32::try_from(i).ok()))
-        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    let encoded =
+        cert::encode_status_list(revoked.into_iter().filter_map(|i| u32::try_from(i).ok()))
+            .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
     let key = signing_keys::ensure(db).await?;
     let claims =
         cert::status_list_claims(&issuer.did(), &issuer.base_url, id, &encoded, Utc::now());
-    cert::sign(&key.kid, &key.private_key, &claims).map_err(|e| AppError::internal(anyhow::anyhow!(e)))
+    cert::sign(&key.kid, &key.private_key, &claims)
+        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))
 }
 
 /// The result of checking a credential presented to us.
@@ -1147,12 +1160,13 @@ pub async fn count(db: &DatabaseConnection) -> Result<u64, AppError> {
 
 /// Retires the current signing key and makes a new one (the old one stays
 /// published); returns the new key's id.
-pub async fn rotate_key(db: &DatabaseConnection) -> Result<crate::entities::signing_key::Model, AppError> {
-    Ok(db
-        .transaction::<_, _, AppError>(|txn| {
-            Box::pin(async move { Ok(signing_keys::rotate(txn).await?) })
-        })
-        .await?)
+pub async fn rotate_key(
+    db: &DatabaseConnection,
+) -> Result<crate::entities::signing_key::Model, AppError> {
+    crate::db::write_tx(db, |txn| {
+        Box::pin(async move { Ok(signing_keys::rotate(txn).await?) })
+    })
+    .await
 }
 
 fn dmy(d: NaiveDate) -> String {
@@ -1169,7 +1183,10 @@ fn sex_vi(s: Option<&str>) -> &'static str {
 }
 
 /// The printed certificate's text (always Vietnamese: it is the legal document).
-pub fn print_fields(issuer: &Issuer, e: &RegisterEntry) -> crate::formats::certificate_pdf::CertificatePrint {
+pub fn print_fields(
+    issuer: &Issuer,
+    e: &RegisterEntry,
+) -> crate::formats::certificate_pdf::CertificatePrint {
     let p = &e.public;
     let mut header_left = vec![p.centre.name.to_uppercase()];
     if !p.centre.address.trim().is_empty() {
@@ -1212,7 +1229,10 @@ pub fn print_fields(issuer: &Issuer, e: &RegisterEntry) -> crate::formats::certi
         ],
         footer_left: vec![
             format!("Số hiệu: {}", p.serial),
-            format!("Số vào sổ cấp chứng chỉ: {}/{}", p.register_number, p.register_year),
+            format!(
+                "Số vào sổ cấp chứng chỉ: {}/{}",
+                p.register_number, p.register_year
+            ),
             format!("Mã tra cứu: {}", p.code),
         ],
         place_date: format!(
@@ -1254,14 +1274,44 @@ pub fn render_pdf(
 pub fn register_table(items: &[RegisterEntry], lang: Lang) -> (Vec<String>, Vec<Vec<String>>) {
     let headers: Vec<String> = match lang {
         Lang::Vi => vec![
-            "Năm", "Số vào sổ", "Số hiệu", "Mã tra cứu", "Họ và tên", "Ngày sinh", "Nơi sinh",
-            "Giới tính", "Trình độ", "Kỳ thi", "Ngày thi", "Điểm", "Ngày cấp", "Cấp lại",
-            "Tình trạng", "Ngày thu hồi", "Lý do thu hồi", "Ghi chú",
+            "Năm",
+            "Số vào sổ",
+            "Số hiệu",
+            "Mã tra cứu",
+            "Họ và tên",
+            "Ngày sinh",
+            "Nơi sinh",
+            "Giới tính",
+            "Trình độ",
+            "Kỳ thi",
+            "Ngày thi",
+            "Điểm",
+            "Ngày cấp",
+            "Cấp lại",
+            "Tình trạng",
+            "Ngày thu hồi",
+            "Lý do thu hồi",
+            "Ghi chú",
         ],
         Lang::En => vec![
-            "Year", "Register number", "Serial", "Code", "Full name", "Date of birth",
-            "Place of birth", "Sex", "Level", "Exam session", "Exam date", "Score", "Issued on",
-            "Re-issued on", "Status", "Revoked on", "Revocation reason", "Note",
+            "Year",
+            "Register number",
+            "Serial",
+            "Code",
+            "Full name",
+            "Date of birth",
+            "Place of birth",
+            "Sex",
+            "Level",
+            "Exam session",
+            "Exam date",
+            "Score",
+            "Issued on",
+            "Re-issued on",
+            "Status",
+            "Revoked on",
+            "Revocation reason",
+            "Note",
         ],
     }
     .into_iter()

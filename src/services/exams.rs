@@ -1512,7 +1512,7 @@ pub async fn approve(
     // that issue after approval) the certificates.
     let issuer = issuer.clone();
     let actor_id = actor.user.id;
-    db.transaction::<_, (), AppError>(|txn| {
+    crate::db::write_tx(db, |txn| {
         Box::pin(async move {
             let done = exam_session::Entity::update_many()
                 .col_expr(exam_session::Column::ApprovedAt, Expr::value(Utc::now()))

@@ -4,22 +4,22 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, json as body, spawn_app};
 
-struct Exam {
-    app: TestApp,
-    admin: String,
-    learner: String,
-    learner_id: String,
-    session: String,
-    blueprint: String,
-    course_id: String,
+pub(crate) struct Exam {
+    pub(crate) app: TestApp,
+    pub(crate) admin: String,
+    pub(crate) learner: String,
+    pub(crate) learner_id: String,
+    pub(crate) session: String,
+    pub(crate) blueprint: String,
+    pub(crate) course_id: String,
 }
 
-fn ts(offset_minutes: i64) -> String {
+pub(crate) fn ts(offset_minutes: i64) -> String {
     (chrono::Utc::now() + chrono::Duration::minutes(offset_minutes)).to_rfc3339()
 }
 
 /// A learner enrolled in a class whose rule is `rule`, and an open session.
-async fn exam(rule: Value, session_extra: Value) -> Exam {
+pub(crate) async fn exam(rule: Value, session_extra: Value) -> Exam {
     let app = spawn_app().await;
     ictskills::seed::on_first_start(&app.state.db)
         .await
@@ -79,7 +79,7 @@ async fn exam(rule: Value, session_extra: Value) -> Exam {
 }
 
 impl Exam {
-    async fn register(&self) -> reqwest::Response {
+    pub(crate) async fn register(&self) -> reqwest::Response {
         self.app
             .post_json(
                 &format!("/api/v1/exam-sessions/{}/registrations", self.session),
@@ -88,7 +88,7 @@ impl Exam {
             )
             .await
     }
-    async fn start(&self, body: Value) -> reqwest::Response {
+    pub(crate) async fn start(&self, body: Value) -> reqwest::Response {
         self.app
             .post_json(
                 &format!("/api/v1/exam-sessions/{}/attempts", self.session),
@@ -97,7 +97,7 @@ impl Exam {
             )
             .await
     }
-    async fn save(
+    pub(crate) async fn save(
         &self,
         token: &str,
         attempt: &str,
@@ -119,7 +119,7 @@ impl Exam {
 }
 
 /// The right option ids of a question on a paper, found in the bank.
-async fn right_options(app: &TestApp, q: &Value) -> Vec<String> {
+pub(crate) async fn right_options(app: &TestApp, q: &Value) -> Vec<String> {
     use ictskills::entities::question_version::{Column, Entity};
     let first = q["options"][0]["id"].as_str().unwrap();
     let v = Entity::find()

@@ -5,6 +5,7 @@
 
 mod auth;
 mod browser;
+mod certificates;
 mod cli;
 mod courses;
 mod exams;

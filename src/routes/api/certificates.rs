@@ -34,7 +34,11 @@ pub async fn get(
 ) -> Result<web::Json<PublicCertificate>, AppError> {
     limits::check(&state.lookups, &client(&req, &state))?;
     let c = certs::find(&state.db, &code).await?;
-    Ok(web::Json(certs::public_view(&state.issuer, &c, lang_of(&req))))
+    Ok(web::Json(certs::public_view(
+        &state.issuer,
+        &c,
+        lang_of(&req),
+    )))
 }
 
 /// The signed credential (public): an Open Badges 3.0 `OpenBadgeCredential`
@@ -195,7 +199,10 @@ pub async fn register(
             .await?;
             let (headers, rows) = certs::register_table(&items, lang);
             let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-            let name = format!("so-goc-{}", q.year.map(|y| y.to_string()).unwrap_or("all".into()));
+            let name = format!(
+                "so-goc-{}",
+                q.year.map(|y| y.to_string()).unwrap_or("all".into())
+            );
             let (bytes, ctype) = if f == "csv" {
                 (
                     table::write_csv(&headers, &rows).map_err(AppError::internal)?,

@@ -188,8 +188,7 @@ pub async fn submit(
     id: web::Path<Uuid>,
 ) -> Result<web::Json<AttemptResult>, AppError> {
     Ok(web::Json(
-        submit_and_certify(&state, &user.record, *id, ip_of(&req, &state))
-        .await?,
+        submit_and_certify(&state, &user.record, *id, ip_of(&req, &state)).await?,
     ))
 }
 
@@ -283,12 +282,11 @@ pub async fn submit_and_certify(
     ip: Option<std::net::IpAddr>,
 ) -> Result<AttemptResult, AppError> {
     let r = exams::submit(&state.db, state.settings.grace(), user, id, ip).await?;
-    if r.passed {
-        if let Err(e) =
+    if r.passed
+        && let Err(e) =
             crate::services::certificates::issue_for_attempt(&state.db, &state.issuer, id).await
-        {
-            tracing::warn!(error = ?e, attempt = %id, "issuing after grading failed; the issuer job retries");
-        }
+    {
+        tracing::warn!(error = ?e, attempt = %id, "issuing after grading failed; the issuer job retries");
     }
     Ok(r)
 }

@@ -204,8 +204,16 @@ async fn register(
         session: None,
     };
     let page = q.page.unwrap_or(1).max(1);
-    let (items, total) =
-        certs::register(&state.db, &user.record, &state.issuer, &filter, page, 50, lang).await?;
+    let (items, total) = certs::register(
+        &state.db,
+        &user.record,
+        &state.issuer,
+        &filter,
+        page,
+        50,
+        lang,
+    )
+    .await?;
     let mut ctx = tera::Context::new();
     ctx.insert("items", &items);
     ctx.insert("total", &total);
@@ -246,7 +254,7 @@ async fn revoke(
     let lang = lang_of(&req);
     let lookups: Vec<String> = form
         .lookups
-        .split(|c: char| c == '\n' || c == ',' || c == ';')
+        .split(['\n', ',', ';'])
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty())
         .collect();
@@ -275,17 +283,29 @@ async fn revoke(
                     r.revoked.len(),
                     r.already.len(),
                     r.unknown.len(),
-                    if r.unknown.is_empty() { String::new() } else { format!(": {}", r.unknown.join(", ")) }
+                    if r.unknown.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", r.unknown.join(", "))
+                    }
                 ),
                 Lang::En => format!(
                     "Revoked {}; {} already revoked; {} not found{}.",
                     r.revoked.len(),
                     r.already.len(),
                     r.unknown.len(),
-                    if r.unknown.is_empty() { String::new() } else { format!(": {}", r.unknown.join(", ")) }
+                    if r.unknown.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", r.unknown.join(", "))
+                    }
                 ),
             };
-            let kind = if r.unknown.is_empty() { "success" } else { "error" };
+            let kind = if r.unknown.is_empty() {
+                "success"
+            } else {
+                "error"
+            };
             Ok(redirect_with_flash(&back, kind, &text))
         }
         Err(e) if e.status().is_client_error() => {
@@ -313,7 +333,14 @@ async fn reinstate(
     csrf::verify(&req, &form.csrf_token)?;
     require_admin(&user)?;
     let back = format!("/certificates/{}", code.as_str());
-    match certs::reinstate(&state.db, &user.record, &code, form.reason.as_deref().unwrap_or("")).await {
+    match certs::reinstate(
+        &state.db,
+        &user.record,
+        &code,
+        form.reason.as_deref().unwrap_or(""),
+    )
+    .await
+    {
         Ok(_) => Ok(redirect_with_flash(
             &back,
             "success",
@@ -322,7 +349,9 @@ async fn reinstate(
                 Lang::En => "The certificate was reinstated.",
             },
         )),
-        Err(e) if e.status().is_client_error() => Ok(redirect_with_flash(&back, "error", e.message())),
+        Err(e) if e.status().is_client_error() => {
+            Ok(redirect_with_flash(&back, "error", e.message()))
+        }
         Err(e) => Err(e),
     }
 }
@@ -347,7 +376,9 @@ async fn reissue(
                 Lang::En => "The re-issue was recorded.",
             },
         )),
-        Err(e) if e.status().is_client_error() => Ok(redirect_with_flash(&back, "error", e.message())),
+        Err(e) if e.status().is_client_error() => {
+            Ok(redirect_with_flash(&back, "error", e.message()))
+        }
         Err(e) => Err(e),
     }
 }

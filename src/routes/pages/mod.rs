@@ -1,9 +1,9 @@
 //! HTML pages: the shared page context (language, catalogue, user,
 //! navigation, CSRF token, flash message) and the route table.
 pub mod account;
-pub mod certificates;
 pub mod admin_units;
 pub mod admin_users;
+pub mod certificates;
 pub mod classes;
 pub mod errors;
 pub mod exam;
