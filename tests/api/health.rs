@@ -48,6 +48,13 @@ async fn openapi_documents_every_api_route_of_the_foundation() {
         ("/api/v1/classes/{id}/exceptions", "post"),
         ("/api/v1/classes/{id}/progress", "get"),
         ("/api/v1/me/progress", "get"),
+        ("/api/v1/exam-sessions/{id}/approve", "post"),
+        ("/api/v1/certificates/{code}", "get"),
+        ("/api/v1/certificates/{code}/credential", "get"),
+        ("/api/v1/certificates/{code}/pdf", "get"),
+        ("/api/v1/status-lists/{id}", "get"),
+        ("/api/v1/me/certificates", "get"),
+        ("/api/v1/certificates/revoke", "post"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),
