@@ -247,3 +247,16 @@ impl Settings {
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
+
+static LOCAL_TZ: std::sync::OnceLock<chrono_tz::Tz> = std::sync::OnceLock::new();
+
+/// Records the installation's time zone for code that has no settings at
+/// hand (class-end cut-offs); the first call wins.
+pub fn set_local_tz(tz: chrono_tz::Tz) {
+    let _ = LOCAL_TZ.set(tz);
+}
+
+/// The installation's time zone (default `Asia/Ho_Chi_Minh`).
+pub fn local_tz() -> chrono_tz::Tz {
+    LOCAL_TZ.get().copied().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh)
+}

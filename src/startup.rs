@@ -49,10 +49,12 @@ impl Application {
             };
             settings.server.base_url = Some(format!("http://{host}:{port}"));
         }
+        crate::configuration::set_local_tz(settings.time_zone());
         let db = crate::db::connect(&settings).await?;
         crate::db::migrate(&db).await?;
         let tokens = TokenKeys::load(&db, settings.auth.token_ttl_seconds).await?;
         crate::store::signing_keys::ensure(&db).await?;
+        crate::store::outcomes::backfill(&db).await?;
         let state = web::Data::new(AppState {
             tera: crate::templates::load()?,
             catalogue: Catalogue::load()?,

@@ -12,6 +12,7 @@ mod m20261125_000006_exams;
 mod m20261125_000007_session_proctors;
 mod m20261125_000008_session_approval;
 mod m20261125_000009_certificates;
+mod m20261125_000010_enrolment_outcomes;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000007_session_proctors::Migration),
             Box::new(m20261125_000008_session_approval::Migration),
             Box::new(m20261125_000009_certificates::Migration),
+            Box::new(m20261125_000010_enrolment_outcomes::Migration),
         ]
     }
 }

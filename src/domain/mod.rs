@@ -1,11 +1,13 @@
 //! Pure rules: no database, no HTTP.
 pub mod blueprint;
 pub mod certificate;
+pub mod charts;
 pub mod cidr;
 pub mod eligibility;
 pub mod paper;
 pub mod person;
 pub mod question;
+pub mod report;
 pub mod role;
 pub mod roster;
 pub mod taxonomy;

@@ -9,6 +9,11 @@ pub struct Model {
     pub user_id: Uuid,
     pub unit_id: Option<Uuid>,
     pub enrolled_at: DateTimeUtc,
+    /// First lesson opened or first day attended.
+    pub took_part_at: Option<DateTimeUtc>,
+    /// Eligible as of the class's end (or now, while it runs).
+    pub eligible: Option<bool>,
+    pub evaluated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

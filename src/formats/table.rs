@@ -391,6 +391,61 @@ pub fn write_xlsx(
     book.save_to_buffer().map_err(err)
 }
 
+/// Writes a report: a header block (title, period, unit, date produced…),
+/// a blank line, then the table with a bold header row. Cells of columns
+/// from `numeric_from` on are written as numbers when they are numbers;
+/// everything else is text (never a formula).
+pub fn write_xlsx_report(
+    sheet_name: &str,
+    header_block: &[String],
+    headers: &[&str],
+    rows: &[Vec<String>],
+    numeric_from: usize,
+) -> Result<Vec<u8>, TableError> {
+    let err = |e: rust_xlsxwriter::XlsxError| TableError::Write(e.to_string());
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name(sheet_title(sheet_name)).map_err(err)?;
+    let bold = Format::new().set_bold();
+    let title = Format::new().set_bold().set_font_size(14);
+    let mut r: u32 = 0;
+    for (i, line) in header_block.iter().enumerate() {
+        let f = if i == 0 { &title } else { &Format::new() };
+        sheet.write_string_with_format(r, 0, line, f).map_err(err)?;
+        r += 1;
+    }
+    r += 1;
+    let table_top = r;
+    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    for (c, h) in headers.iter().enumerate() {
+        sheet
+            .write_string_with_format(r, col(c)?, *h, &bold)
+            .map_err(err)?;
+    }
+    for row in rows {
+        r += 1;
+        for (c, cell) in row.iter().enumerate() {
+            match cell.parse::<f64>() {
+                Ok(n) if c >= numeric_from && n.is_finite() => {
+                    sheet.write_number(r, col(c)?, n).map_err(err)?
+                }
+                _ => sheet.write_string(r, col(c)?, cell).map_err(err)?,
+            };
+            if widths.len() <= c {
+                widths.resize(c + 1, 0);
+            }
+            widths[c] = widths[c].max(cell.chars().count());
+        }
+    }
+    for (c, w) in widths.iter().enumerate() {
+        sheet
+            .set_column_width(col(c)?, (w + 2).clamp(8, 60) as f64)
+            .map_err(err)?;
+    }
+    sheet.set_freeze_panes(table_top + 1, 0).map_err(err)?;
+    book.save_to_buffer().map_err(err)
+}
+
 fn col(c: usize) -> Result<u16, TableError> {
     u16::try_from(c).map_err(|_| TableError::Write("too many columns".into()))
 }

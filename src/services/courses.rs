@@ -182,17 +182,7 @@ pub fn human_duration(secs: i64, lang: Lang) -> String {
 
 /// Module progress of many learners over one course.
 fn modules_of(tree: &CourseTree, done: &HashSet<Uuid>) -> Vec<ModuleProgress> {
-    tree.modules
-        .iter()
-        .map(|(m, lessons)| {
-            let published: Vec<&lesson::Model> = lessons
-                .iter()
-                .filter(|l| l.status == store::PUBLISHED)
-                .collect();
-            let completed = published.iter().filter(|l| done.contains(&l.id)).count();
-            ModuleProgress::new(m.code.clone(), published.len() as u32, completed as u32)
-        })
-        .collect()
+    tree.module_progress(done)
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]

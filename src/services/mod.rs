@@ -6,5 +6,6 @@ pub mod courses;
 pub mod exams;
 pub mod questions;
 pub mod quizzes;
+pub mod reports;
 pub mod roster;
 pub mod units;

@@ -75,21 +75,29 @@ pub async fn enrol(
     users: &[user::Model],
 ) -> Result<(usize, usize), DbErr> {
     let (mut enrolled, mut already) = (0, 0);
+    let mut new_ids = Vec::new();
     for u in users {
         let res = enrolment::Entity::insert(enrolment::ActiveModel {
             class_id: Set(class_id),
             user_id: Set(u.id),
             unit_id: Set(u.unit_id),
             enrolled_at: Set(Utc::now()),
+            took_part_at: Set(None),
+            eligible: Set(None),
+            evaluated_at: Set(None),
         })
         .on_conflict_do_nothing()
         .exec_without_returning(db)
         .await?;
         match res {
-            sea_orm::TryInsertResult::Inserted(n) if n > 0 => enrolled += 1,
+            sea_orm::TryInsertResult::Inserted(n) if n > 0 => {
+                enrolled += 1;
+                new_ids.push(u.id);
+            }
             _ => already += 1,
         }
     }
+    crate::store::outcomes::refresh_class(db, class_id, Some(&new_ids)).await?;
     Ok((enrolled, already))
 }
 
@@ -162,7 +170,7 @@ pub async fn record_attendance(
         .exec_without_returning(db)
         .await?;
     }
-    Ok(())
+    crate::store::outcomes::refresh_class(db, class_id, None).await
 }
 
 /// (recorded days, days each user was present).
@@ -203,6 +211,7 @@ pub async fn add_exception(
     })
     .exec_without_returning(db)
     .await?;
+    crate::store::outcomes::refresh_class(db, class_id, Some(&[user_id])).await?;
     Ok(id)
 }
 

@@ -148,6 +148,26 @@ pub struct CourseTree {
 }
 
 impl CourseTree {
+    /// Each module's published lessons, done and in all.
+    pub fn module_progress(
+        &self,
+        done: &std::collections::HashSet<Uuid>,
+    ) -> Vec<crate::domain::eligibility::ModuleProgress> {
+        self.modules
+            .iter()
+            .map(|(m, lessons)| {
+                let published: Vec<&lesson::Model> =
+                    lessons.iter().filter(|l| l.status == PUBLISHED).collect();
+                let completed = published.iter().filter(|l| done.contains(&l.id)).count();
+                crate::domain::eligibility::ModuleProgress::new(
+                    m.code.clone(),
+                    published.len() as u32,
+                    completed as u32,
+                )
+            })
+            .collect()
+    }
+
     pub fn published_lessons(&self) -> impl Iterator<Item = &lesson::Model> {
         self.modules
             .iter()
@@ -212,7 +232,7 @@ pub async fn open(
     lesson_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<lesson_progress::Model, DbErr> {
-    lesson_progress::Entity::insert(lesson_progress::ActiveModel {
+    let res = lesson_progress::Entity::insert(lesson_progress::ActiveModel {
         user_id: Set(user),
         lesson_id: Set(lesson_id),
         opened_at: Set(now),
@@ -222,6 +242,9 @@ pub async fn open(
     .on_conflict_do_nothing()
     .exec_without_returning(db)
     .await?;
+    if matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+        crate::store::outcomes::refresh_for_lesson(db, user, lesson_id).await?;
+    }
     progress_of(db, user, lesson_id)
         .await?
         .ok_or_else(|| DbErr::RecordNotFound("lesson progress".into()))
@@ -237,10 +260,13 @@ pub async fn complete(
     if p.completed_at.is_some() {
         return Ok(p);
     }
+    let (user, lesson_id) = (p.user_id, p.lesson_id);
     let mut am: lesson_progress::ActiveModel = p.into();
     am.completed_at = Set(Some(now));
     am.completed_via = Set(Some(via.into()));
-    am.update(db).await
+    let done = am.update(db).await?;
+    crate::store::outcomes::refresh_for_lesson(db, user, lesson_id).await?;
+    Ok(done)
 }
 
 /// Completed lesson ids of `users` among `lessons`.

@@ -4,6 +4,7 @@ pub mod classes;
 pub mod counters;
 pub mod courses;
 pub mod login_failures;
+pub mod outcomes;
 pub mod outbox;
 pub mod question_stats;
 pub mod questions;

@@ -6,6 +6,7 @@ pub mod courses;
 pub mod exams;
 pub mod me;
 pub mod questions;
+pub mod reports;
 pub mod units;
 pub mod users;
 
@@ -79,5 +80,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(certificates::events)
         .service(certificates::status_list)
         .service(certificates::check)
-        .service(certificates::rotate_key);
+        .service(certificates::rotate_key)
+        .service(reports::people)
+        .service(reports::units);
 }

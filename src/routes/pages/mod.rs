@@ -11,6 +11,7 @@ pub mod home;
 pub mod lessons_admin;
 pub mod proctor;
 pub mod questions;
+pub mod reports;
 pub mod study;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     exam::configure(cfg);
     proctor::configure(cfg);
     certificates::configure(cfg);
+    reports::configure(cfg);
 }
 
 const FLASH_COOKIE: &str = "flash";
@@ -68,6 +70,9 @@ fn nav(user: &AuthUser, path: &str) -> Vec<NavItem> {
         items.push(("/classes", "nav_classes"));
         items.push(("/exam-sessions", "nav_sessions"));
         items.push(("/questions", "nav_questions"));
+    }
+    if user.has(Role::Admin) || user.has(Role::UnitManager) {
+        items.push(("/reports/units", "nav_reports"));
     }
     if user.has(Role::Admin) {
         items.push(("/admin/certificates", "nav_certificates"));
