@@ -258,5 +258,8 @@ pub fn set_local_tz(tz: chrono_tz::Tz) {
 
 /// The installation's time zone (default `Asia/Ho_Chi_Minh`).
 pub fn local_tz() -> chrono_tz::Tz {
-    LOCAL_TZ.get().copied().unwrap_or(chrono_tz::Asia::Ho_Chi_Minh)
+    LOCAL_TZ
+        .get()
+        .copied()
+        .unwrap_or(chrono_tz::Asia::Ho_Chi_Minh)
 }

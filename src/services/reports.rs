@@ -125,9 +125,10 @@ impl Tree {
         self.children.get(&id).map(Vec::as_slice).unwrap_or(&[])
     }
 
-    /// Every unit below `starts` (inclusive) mapped to its row: its ancestor
-    /// `level` steps below the start, or itself when it is shallower.
-    fn rows_below(&self, starts: &[Uuid], level: u32) -> HashMap<Uuid, Uuid> {
+    /// Every unit below `starts` (inclusive) mapped to its row — its
+    /// ancestor `level` steps below the start, or itself when shallower —
+    /// with its depth below the start.
+    fn rows_below(&self, starts: &[Uuid], level: u32) -> HashMap<Uuid, (Uuid, u32)> {
         let mut out = HashMap::new();
         let mut stack: Vec<(Uuid, u32, Uuid)> = starts.iter().map(|s| (*s, 0, *s)).collect();
         let mut seen = HashSet::new();
@@ -136,7 +137,7 @@ impl Tree {
                 continue;
             }
             let row = if depth <= level { id } else { row };
-            out.insert(id, row);
+            out.insert(id, (row, depth));
             for k in self.kids(id) {
                 stack.push((*k, depth + 1, row));
             }
@@ -173,6 +174,9 @@ struct Scope {
     to: NaiveDate,
     /// unit → row unit, for every unit in scope.
     row_of: HashMap<Uuid, Uuid>,
+    /// The rows shown even when nobody is assigned: units at the level asked
+    /// for, and shallower units without children.
+    standing: HashSet<Uuid>,
 }
 
 /// Checks access and the parameters, and maps the units in scope to rows.
@@ -221,15 +225,28 @@ async fn scope(
         ));
     }
     let level = Ord::min(p.level.unwrap_or(1), 20);
-    let row_of = match root {
+    let below = match root {
         Some(r) => tree.rows_below(&[r], level),
-        // The whole installation: its top units are level 1.
-        None if level == 0 => tree
-            .rows_below(&tree.tops.clone(), 0)
-            .into_keys()
-            .map(|k| (k, Uuid::nil()))
+        None => tree
+            .rows_below(&tree.tops.clone(), level.saturating_sub(1))
+            .into_iter()
+            .map(|(k, (row, d))| (k, (row, d + 1)))
             .collect(),
-        None => tree.rows_below(&tree.tops.clone(), level - 1),
+    };
+    // The whole installation at level 0 is one row (the nil id).
+    let whole = root.is_none() && level == 0;
+    let row_of: HashMap<Uuid, Uuid> = below
+        .iter()
+        .map(|(k, (row, _))| (*k, if whole { Uuid::nil() } else { *row }))
+        .collect();
+    let standing: HashSet<Uuid> = if whole {
+        HashSet::from([Uuid::nil()])
+    } else {
+        below
+            .iter()
+            .filter(|(k, (row, d))| *k == row && (*d == level || tree.kids(**k).is_empty()))
+            .map(|(k, _)| *k)
+            .collect()
     };
     Ok(Scope {
         tree,
@@ -238,6 +255,7 @@ async fn scope(
         from,
         to,
         row_of,
+        standing,
     })
 }
 
@@ -260,21 +278,49 @@ async fn people(
     let backend = db.get_database_backend();
     let (e, c, u) = (Alias::new("e"), Alias::new("c"), Alias::new("u"));
     let q = Query::select()
-        .expr_as(Expr::col((e.clone(), enrolment::Column::UserId)), Alias::new("user_id"))
-        .expr_as(Expr::col((e.clone(), enrolment::Column::UnitId)), Alias::new("unit_id"))
-        .expr_as(Expr::col((e.clone(), enrolment::Column::EnrolledAt)), Alias::new("enrolled_at"))
-        .expr_as(Expr::col((e.clone(), enrolment::Column::TookPartAt)), Alias::new("took_part_at"))
-        .expr_as(Expr::col((e.clone(), enrolment::Column::Eligible)), Alias::new("eligible"))
-        .expr_as(Expr::col((c.clone(), class::Column::StartsOn)), Alias::new("starts_on"))
-        .expr_as(Expr::col((u.clone(), user::Column::FullName)), Alias::new("full_name"))
-        .expr_as(Expr::col((u.clone(), user::Column::JobTitle)), Alias::new("job_title"))
-        .expr_as(Expr::col((u.clone(), user::Column::IsLeader)), Alias::new("is_leader"))
+        .expr_as(
+            Expr::col((e.clone(), enrolment::Column::UserId)),
+            Alias::new("user_id"),
+        )
+        .expr_as(
+            Expr::col((e.clone(), enrolment::Column::UnitId)),
+            Alias::new("unit_id"),
+        )
+        .expr_as(
+            Expr::col((e.clone(), enrolment::Column::EnrolledAt)),
+            Alias::new("enrolled_at"),
+        )
+        .expr_as(
+            Expr::col((e.clone(), enrolment::Column::TookPartAt)),
+            Alias::new("took_part_at"),
+        )
+        .expr_as(
+            Expr::col((e.clone(), enrolment::Column::Eligible)),
+            Alias::new("eligible"),
+        )
+        .expr_as(
+            Expr::col((c.clone(), class::Column::StartsOn)),
+            Alias::new("starts_on"),
+        )
+        .expr_as(
+            Expr::col((u.clone(), user::Column::FullName)),
+            Alias::new("full_name"),
+        )
+        .expr_as(
+            Expr::col((u.clone(), user::Column::JobTitle)),
+            Alias::new("job_title"),
+        )
+        .expr_as(
+            Expr::col((u.clone(), user::Column::IsLeader)),
+            Alias::new("is_leader"),
+        )
         .from_as(enrolment::Entity, e.clone())
         .join_as(
             JoinType::InnerJoin,
             class::Entity,
             c.clone(),
-            Expr::col((c.clone(), class::Column::Id)).equals((e.clone(), enrolment::Column::ClassId)),
+            Expr::col((c.clone(), class::Column::Id))
+                .equals((e.clone(), enrolment::Column::ClassId)),
         )
         .join_as(
             JoinType::InnerJoin,
@@ -331,7 +377,11 @@ async fn people(
         .min()
         .unwrap_or(period_end);
     let q = Query::select()
-        .columns([attempt::Column::UserId, attempt::Column::StartedAt, attempt::Column::Passed])
+        .columns([
+            attempt::Column::UserId,
+            attempt::Column::StartedAt,
+            attempt::Column::Passed,
+        ])
         .from(attempt::Entity)
         .and_where(Expr::col(attempt::Column::StartedAt).gte(earliest))
         .and_where(Expr::col(attempt::Column::StartedAt).lt(period_end))
@@ -392,7 +442,7 @@ pub async fn unit_report(
     let mut counts: HashMap<(Option<Uuid>, Option<String>), Counts> = HashMap::new();
     // Every row unit appears, even with nobody assigned (without `by`).
     if p.by.is_none() {
-        for row in s.row_of.values().collect::<HashSet<_>>() {
+        for row in &s.standing {
             counts.entry((Some(*row), None)).or_default();
         }
     }
@@ -430,11 +480,16 @@ pub async fn unit_report(
         })
         .collect();
     rows.sort_by(|a, b| {
-        (a.unit_code.as_deref().unwrap_or("~"), &a.unit_name, &a.group).cmp(&(
-            b.unit_code.as_deref().unwrap_or("~"),
-            &b.unit_name,
-            &b.group,
-        ))
+        (
+            a.unit_code.as_deref().unwrap_or("~"),
+            &a.unit_name,
+            &a.group,
+        )
+            .cmp(&(
+                b.unit_code.as_deref().unwrap_or("~"),
+                &b.unit_name,
+                &b.group,
+            ))
     });
     Ok(Report {
         root: s.root.and_then(|r| s.tree.label(r)),
@@ -457,7 +512,16 @@ pub async fn people_behind(
     tz: chrono_tz::Tz,
 ) -> Result<Vec<PersonRow>, AppError> {
     // The unit asked for becomes the root: access is checked the same way.
-    let s = scope(db, actor, &Params { level: Some(0), ..p.clone() }, tz).await?;
+    let s = scope(
+        db,
+        actor,
+        &Params {
+            level: Some(0),
+            ..p.clone()
+        },
+        tz,
+    )
+    .await?;
     let mut out: Vec<PersonRow> = people(db, &s, tz)
         .await?
         .into_iter()
@@ -549,10 +613,12 @@ pub fn table(r: &Report, lang: Lang, by: Option<GroupBy>) -> (Vec<String>, Vec<V
     });
     let group_label = |g: &Option<String>| -> String {
         match g.as_deref() {
-            Some("leader") if by == Some(GroupBy::Leadership) => lang.pick("Lãnh đạo", "Leaders").into(),
-            Some("not_leader") if by == Some(GroupBy::Leadership) => {
-                lang.pick("Không giữ chức vụ lãnh đạo", "Not leaders").into()
+            Some("leader") if by == Some(GroupBy::Leadership) => {
+                lang.pick("Lãnh đạo", "Leaders").into()
             }
+            Some("not_leader") if by == Some(GroupBy::Leadership) => lang
+                .pick("Không giữ chức vụ lãnh đạo", "Not leaders")
+                .into(),
             Some("") => lang.pick("(không ghi)", "(none)").into(),
             Some(g) => g.to_string(),
             None => String::new(),

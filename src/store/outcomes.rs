@@ -46,7 +46,11 @@ pub async fn refresh_class(
         return Ok(());
     };
     let cutoff = class_end(c.ends_on);
-    let lesson_ids: Vec<Uuid> = tree.modules.iter().flat_map(|(_, ls)| ls.iter().map(|l| l.id)).collect();
+    let lesson_ids: Vec<Uuid> = tree
+        .modules
+        .iter()
+        .flat_map(|(_, ls)| ls.iter().map(|l| l.id))
+        .collect();
     let mut first_open: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
     let mut done: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
     for chunk in learners.chunks(500) {
@@ -101,9 +105,8 @@ pub async fn refresh_class(
     for u in &learners {
         let facts = Facts {
             modules: tree.module_progress(done.get(u).unwrap_or(&empty)),
-            attendance_percent: (days > 0).then(|| {
-                present.get(u).map(|p| p.0).unwrap_or(0) as f64 * 100.0 / days as f64
-            }),
+            attendance_percent: (days > 0)
+                .then(|| present.get(u).map(|p| p.0).unwrap_or(0) as f64 * 100.0 / days as f64),
             exception: exceptions.get(u).cloned(),
         };
         let eligible = eligibility::evaluate(&rule, &facts).eligible;

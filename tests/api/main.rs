@@ -14,6 +14,7 @@ mod helpers;
 mod mail;
 mod pages;
 mod questions;
+mod reports;
 mod roster;
 mod units;
 mod users;

@@ -39,12 +39,14 @@ pub struct ReportQuery {
 fn date(s: &Option<String>, what: &str) -> Result<Option<NaiveDate>, AppError> {
     match s.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
-        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d").map(Some).map_err(|_| {
-            AppError::bad_request(
-                format!("Ngày {what} không hợp lệ (cần dạng YYYY-MM-DD): {d}"),
-                format!("Invalid {what} date (expected YYYY-MM-DD): {d}"),
-            )
-        }),
+        Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            .map(Some)
+            .map_err(|_| {
+                AppError::bad_request(
+                    format!("Ngày {what} không hợp lệ (cần dạng YYYY-MM-DD): {d}"),
+                    format!("Invalid {what} date (expected YYYY-MM-DD): {d}"),
+                )
+            }),
     }
 }
 
@@ -171,9 +173,8 @@ pub async fn people(
     state: web::Data<AppState>,
     q: web::Query<PeopleQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let metric = Metric::parse(&q.metric).ok_or_else(|| {
-        AppError::bad_request("Chỉ tiêu không hợp lệ.", "Unknown metric.")
-    })?;
+    let metric = Metric::parse(&q.metric)
+        .ok_or_else(|| AppError::bad_request("Chỉ tiêu không hợp lệ.", "Unknown metric."))?;
     let p = Params {
         root: q.unit,
         level: Some(0),
@@ -181,9 +182,14 @@ pub async fn people(
         to: date(&q.to, "to")?,
         by: None,
     };
-    let items =
-        reports::people_behind(&state.db, &user.record, &p, metric, state.settings.time_zone())
-            .await?;
+    let items = reports::people_behind(
+        &state.db,
+        &user.record,
+        &p,
+        metric,
+        state.settings.time_zone(),
+    )
+    .await?;
     let total = items.len();
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "total": total})))
 }

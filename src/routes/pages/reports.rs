@@ -6,7 +6,6 @@ use crate::auth::extract::PageUser;
 use crate::domain::charts::{self, Funnel, Labels, RateBar};
 use crate::domain::role::Role;
 use crate::error::AppError;
-use crate::i18n::Lang;
 use crate::routes::api::reports::{PeopleQuery, ReportQuery, params};
 use crate::routes::lang_of;
 use crate::routes::pages::render;
@@ -97,11 +96,27 @@ async fn units(
             no_data: t("report_no_data"),
         },
     );
+    let pct =
+        |x: Option<f64>| x.map(|x| format!("{:.1}%", x * 100.0).replace('.', lang.pick(",", ".")));
+    let rows: Vec<serde_json::Value> = r
+        .rows
+        .iter()
+        .map(|row| {
+            let mut v = serde_json::to_value(row).unwrap_or_default();
+            v["rate_text"] = pct(row.counts.certification_rate).into();
+            v
+        })
+        .collect();
     let mut ctx = tera::Context::new();
     ctx.insert("report", &r);
+    ctx.insert("rows", &rows);
+    ctx.insert("total_rate", &pct(r.totals.certification_rate));
     ctx.insert("rate_svg", &rate_svg);
     ctx.insert("funnel_svg", &funnel_svg);
-    ctx.insert("trail", &trail(&state, r.root.as_ref().map(|u| u.id)).await?);
+    ctx.insert(
+        "trail",
+        &trail(&state, r.root.as_ref().map(|u| u.id)).await?,
+    );
     ctx.insert("by", &q.by.clone().unwrap_or_default());
     ctx.insert("sort", &sort);
     ctx.insert("desc", &desc);
@@ -147,9 +162,14 @@ async fn people(
         to: date(&q.to),
         by: None,
     };
-    let items =
-        reports::people_behind(&state.db, &user.record, &p, metric, state.settings.time_zone())
-            .await?;
+    let items = reports::people_behind(
+        &state.db,
+        &user.record,
+        &p,
+        metric,
+        state.settings.time_zone(),
+    )
+    .await?;
     let lang = lang_of(&req);
     let mut ctx = tera::Context::new();
     ctx.insert("items", &items);
