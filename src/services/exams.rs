@@ -807,6 +807,44 @@ async fn view(
     a: &attempt::Model,
     s: &exam_session::Model,
 ) -> Result<AttemptView, AppError> {
+    view_with(db, a, s, false).await
+}
+
+/// The paper with the candidate's answers and the key, for the permanent
+/// record (admins): only for a graded attempt.
+pub async fn paper_record(
+    db: &DatabaseConnection,
+    actor: &UserRecord,
+    id: Uuid,
+) -> Result<(AttemptView, attempt::Model, exam_session::Model), AppError> {
+    if !actor.has(Role::Admin) {
+        return Err(AppError::forbidden());
+    }
+    let a = attempt::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let s = exam_session::Entity::find_by_id(a.session_id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if a.state != GRADED {
+        return Err(err_state(
+            "attempt_not_finished",
+            "Bài thi chưa kết thúc.",
+            "The attempt is not finished.",
+        ));
+    }
+    let v = view_with(db, &a, &s, true).await?;
+    Ok((v, a, s))
+}
+
+async fn view_with(
+    db: &DatabaseConnection,
+    a: &attempt::Model,
+    s: &exam_session::Model,
+    force_key: bool,
+) -> Result<AttemptView, AppError> {
     let items = items_of(db, a.id).await?;
     let mut questions = Vec::with_capacity(items.len());
     let mut answers = HashMap::new();
@@ -851,8 +889,9 @@ async fn view(
     let review: Review = serde_json::from_str(&s.review).unwrap_or_default();
     let graded = a.state == GRADED;
     let show_key = graded
-        && review.show == "answers"
-        && (review.from == "finish" || Utc::now() >= s.closes_at);
+        && (force_key
+            || (review.show == "answers"
+                && (review.from == "finish" || Utc::now() >= s.closes_at)));
     Ok(AttemptView {
         id: a.id,
         state: a.state.clone(),

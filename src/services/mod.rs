@@ -6,6 +6,7 @@ pub mod courses;
 pub mod exams;
 pub mod questions;
 pub mod quizzes;
+pub mod records;
 pub mod reports;
 pub mod roster;
 pub mod units;

@@ -784,3 +784,72 @@ async fn rotated_keys_stay_published_and_reissue_keeps_the_numbers() {
         .await;
     assert_eq!(pdf.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn the_permanent_records_of_a_session_are_printable_exportable_and_undeletable() {
+    let e = exam(json!({}), json!({"issue_mode": "after_approval"})).await;
+    let attempt = pass(&e).await;
+    let r = e
+        .app
+        .post_json(&format!("/api/v1/exam-sessions/{}/approve", e.session), &e.admin, &json!({}))
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let rec = body(
+        e.app
+            .get(&format!("/api/v1/exam-sessions/{}/records", e.session), &e.admin)
+            .await,
+    )
+    .await;
+    let line = &rec["lines"][0];
+    assert_eq!(line["full_name"], "Nguyễn Văn An");
+    assert_eq!(line["passed"], true);
+    assert_eq!(line["approved"], true);
+    assert_eq!(line["attempt_id"], attempt.as_str());
+    assert!(line["certificate_serial"].is_string());
+    assert_eq!(line["certificate_status"], "valid");
+    assert_eq!(
+        e.app
+            .get(&format!("/api/v1/exam-sessions/{}/records", e.session), &e.learner)
+            .await
+            .status(),
+        StatusCode::FORBIDDEN
+    );
+    let csv = e
+        .app
+        .get(&format!("/api/v1/exam-sessions/{}/records?format=csv", e.session), &e.admin)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(csv.contains("Nguyễn Văn An") && csv.contains("Đạt"), "{csv}");
+    let xlsx = e
+        .app
+        .get(&format!("/api/v1/exam-sessions/{}/records?format=xlsx", e.session), &e.admin)
+        .await;
+    assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
+    // Printable pages: the session's record and the paper with the key.
+    let client = e.app.logged_in_browser("admin@example.vn").await;
+    let page = client
+        .get(e.app.url(&format!("/exam-sessions/{}/records", e.session)))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Danh sách được cấp chứng chỉ") && page.contains("Nguyễn Văn An"));
+    let paper = client
+        .get(e.app.url(&format!("/attempts/{attempt}/paper")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paper.status(), StatusCode::OK);
+    let paper = paper.text().await.unwrap();
+    assert_eq!(paper.matches("class=\"card\"").count(), 30);
+    assert!(paper.contains("đáp án"));
+    // No route of the API deletes anything.
+    let doc = body(anon_get(&e.app, "/api/openapi.json").await).await;
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        assert!(ops.get("delete").is_none(), "DELETE {path}");
+    }
+}

@@ -6,6 +6,7 @@ pub mod courses;
 pub mod exams;
 pub mod me;
 pub mod questions;
+pub mod records;
 pub mod reports;
 pub mod units;
 pub mod users;
@@ -82,5 +83,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
         .service(certificates::check)
         .service(certificates::rotate_key)
         .service(reports::people)
-        .service(reports::units);
+        .service(reports::units)
+        .service(records::session);
 }

@@ -11,6 +11,7 @@ pub mod home;
 pub mod lessons_admin;
 pub mod proctor;
 pub mod questions;
+pub mod records;
 pub mod reports;
 pub mod study;
 
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     proctor::configure(cfg);
     certificates::configure(cfg);
     reports::configure(cfg);
+    records::configure(cfg);
 }
 
 const FLASH_COOKIE: &str = "flash";
