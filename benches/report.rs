@@ -137,10 +137,12 @@ async fn main() {
     // Learners: spread over every commune; 85% take part, 70% become
     // eligible, 55% sit, 50% pass, 49% hold a valid certificate, 1% revoked.
     let t = Instant::now();
-    let day = |d: u32| chrono_tz::Asia::Ho_Chi_Minh
-        .with_ymd_and_hms(2026, 3, 1 + d % 27, 9, 0, 0)
-        .unwrap()
-        .with_timezone(&Utc);
+    let day = |d: u32| {
+        chrono_tz::Asia::Ho_Chi_Minh
+            .with_ymd_and_hms(2026, 3, 1 + d % 27, 9, 0, 0)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
     let chunk = 500;
     for c0 in (0..n).step_by(chunk) {
         let txn = db.begin().await.unwrap();
@@ -161,7 +163,12 @@ async fn main() {
                 phone: Set(None),
                 unit_id: Set(Some(commune.id)),
                 job_title: Set(Some(
-                    ["Văn phòng - thống kê", "Tư pháp - hộ tịch", "Chủ tịch UBND", "Tài chính - kế toán"][i % 4]
+                    [
+                        "Văn phòng - thống kê",
+                        "Tư pháp - hộ tịch",
+                        "Chủ tịch UBND",
+                        "Tài chính - kế toán",
+                    ][i % 4]
                         .into(),
                 )),
                 is_leader: Set(i % 4 == 2),
@@ -240,17 +247,32 @@ async fn main() {
                 }
             }
         }
-        user::Entity::insert_many(us).exec_without_returning(&txn).await.unwrap();
-        enrolment::Entity::insert_many(es).exec_without_returning(&txn).await.unwrap();
+        user::Entity::insert_many(us)
+            .exec_without_returning(&txn)
+            .await
+            .unwrap();
+        enrolment::Entity::insert_many(es)
+            .exec_without_returning(&txn)
+            .await
+            .unwrap();
         if !ats.is_empty() {
-            attempt::Entity::insert_many(ats).exec_without_returning(&txn).await.unwrap();
+            attempt::Entity::insert_many(ats)
+                .exec_without_returning(&txn)
+                .await
+                .unwrap();
         }
         if !cs.is_empty() {
-            certificate::Entity::insert_many(cs).exec_without_returning(&txn).await.unwrap();
+            certificate::Entity::insert_many(cs)
+                .exec_without_returning(&txn)
+                .await
+                .unwrap();
         }
         txn.commit().await.unwrap();
     }
-    println!("generated {n} learners in {:.1} s", t.elapsed().as_secs_f64());
+    println!(
+        "generated {n} learners in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
 
     let admin = UserRecord {
         user: user::Entity::find().one(&db).await.unwrap().unwrap(),
@@ -267,7 +289,12 @@ async fn main() {
     };
     let biggest = provinces
         .iter()
-        .max_by_key(|p| communes.iter().filter(|c| c.parent_id == Some(p.id)).count())
+        .max_by_key(|p| {
+            communes
+                .iter()
+                .filter(|c| c.parent_id == Some(p.id))
+                .count()
+        })
         .unwrap();
     let rt = tokio::runtime::Handle::current();
     let run = |p: Params| {
@@ -276,7 +303,9 @@ async fn main() {
                 .unwrap()
         })
     };
-    let r = time("whole country by province (34 rows)", 5, || run(period(None, 1, None)));
+    let r = time("whole country by province (34 rows)", 5, || {
+        run(period(None, 1, None))
+    });
     println!(
         "  totals: assigned {}, not taking part {}, not eligible {}, sat {}, passed {}, certified {}",
         r.totals.assigned,
@@ -287,7 +316,9 @@ async fn main() {
         r.totals.certified
     );
     assert_eq!(r.totals.assigned, n as u64);
-    time("whole country by commune (3,321 rows)", 5, || run(period(None, 2, None)));
+    time("whole country by commune (3,321 rows)", 5, || {
+        run(period(None, 2, None))
+    });
     let label = format!("{} by commune", biggest.name);
     time(&label, 5, || run(period(Some(biggest.id), 1, None)));
     time("whole country by province and leadership", 5, || {

@@ -361,34 +361,7 @@ pub fn write_xlsx(
     headers: &[&str],
     rows: &[Vec<String>],
 ) -> Result<Vec<u8>, TableError> {
-    let err = |e: rust_xlsxwriter::XlsxError| TableError::Write(e.to_string());
-    let mut book = Workbook::new();
-    let sheet = book.add_worksheet();
-    sheet.set_name(sheet_title(sheet_name)).map_err(err)?;
-    let bold = Format::new().set_bold();
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for (c, h) in headers.iter().enumerate() {
-        sheet
-            .write_string_with_format(0, col(c)?, *h, &bold)
-            .map_err(err)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        let r = u32::try_from(r + 1).map_err(|_| TableError::Write("too many rows".into()))?;
-        for (c, cell) in row.iter().enumerate() {
-            sheet.write_string(r, col(c)?, cell).map_err(err)?;
-            if widths.len() <= c {
-                widths.resize(c + 1, 0);
-            }
-            widths[c] = widths[c].max(cell.chars().count());
-        }
-    }
-    for (c, w) in widths.iter().enumerate() {
-        sheet
-            .set_column_width(col(c)?, (w + 2).clamp(8, 60) as f64)
-            .map_err(err)?;
-    }
-    sheet.set_freeze_panes(1, 0).map_err(err)?;
-    book.save_to_buffer().map_err(err)
+    write_xlsx_report(sheet_name, &[], headers, rows, usize::MAX)
 }
 
 /// Writes a report: a header block (title, period, unit, date produced…),
@@ -414,7 +387,9 @@ pub fn write_xlsx_report(
         sheet.write_string_with_format(r, 0, line, f).map_err(err)?;
         r += 1;
     }
-    r += 1;
+    if !header_block.is_empty() {
+        r += 1;
+    }
     let table_top = r;
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for (c, h) in headers.iter().enumerate() {

@@ -118,3 +118,43 @@ pub struct ListOf<T> {
     pub items: Vec<T>,
     pub total: u64,
 }
+
+/// A table as a CSV or XLSX download (`format` is `csv` or `xlsx`): the XLSX
+/// starts with `header_block`; columns from `numeric_from` on hold numbers.
+pub fn table_download(
+    format: &str,
+    file_stem: &str,
+    sheet: &str,
+    header_block: &[String],
+    headers: &[String],
+    rows: &[Vec<String>],
+    numeric_from: usize,
+) -> Result<actix_web::HttpResponse, AppError> {
+    use crate::formats::table;
+    use actix_web::http::header;
+    let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let (bytes, ctype) = match format {
+        "csv" => (
+            table::write_csv(&headers, rows).map_err(AppError::internal)?,
+            "text/csv; charset=utf-8",
+        ),
+        "xlsx" => (
+            table::write_xlsx_report(sheet, header_block, &headers, rows, numeric_from)
+                .map_err(AppError::internal)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        _ => {
+            return Err(AppError::bad_request(
+                "Định dạng phải là json, csv hoặc xlsx.",
+                "The format must be json, csv or xlsx.",
+            ));
+        }
+    };
+    Ok(actix_web::HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, ctype))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{file_stem}.{format}\""),
+        ))
+        .body(bytes))
+}

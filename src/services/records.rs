@@ -10,7 +10,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::role::Role;
-use crate::entities::{approval_entry, attempt, blueprint, certificate, exam_registration, exam_session, unit};
+use crate::entities::{
+    approval_entry, attempt, blueprint, certificate, exam_registration, exam_session, unit,
+};
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::services::exams::{SessionView, session_view};
@@ -63,7 +65,9 @@ pub async fn session_record(
         .one(db)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let bp = blueprint::Entity::find_by_id(s.blueprint_id).one(db).await?;
+    let bp = blueprint::Entity::find_by_id(s.blueprint_id)
+        .one(db)
+        .await?;
     let regs = exam_registration::Entity::find()
         .filter(exam_registration::Column::SessionId.eq(id))
         .all(db)
@@ -99,7 +103,14 @@ pub async fn session_record(
         .map(|u| (u.id, u))
         .collect();
     let units: HashMap<Uuid, String> = unit::Entity::find()
-        .filter(unit::Column::Id.is_in(people.values().filter_map(|p| p.unit_id).collect::<Vec<_>>()))
+        .filter(
+            unit::Column::Id.is_in(
+                people
+                    .values()
+                    .filter_map(|p| p.unit_id)
+                    .collect::<Vec<_>>(),
+            ),
+        )
         .all(db)
         .await?
         .into_iter()
@@ -110,7 +121,8 @@ pub async fn session_record(
     let mut lines: Vec<RecordLine> = ids
         .iter()
         .map(|uid| {
-            let mine: Vec<&attempt::Model> = attempts.iter().filter(|a| a.user_id == *uid).collect();
+            let mine: Vec<&attempt::Model> =
+                attempts.iter().filter(|a| a.user_id == *uid).collect();
             let approved = approvals.get(uid);
             let counted = approved
                 .and_then(|e| mine.iter().find(|a| a.id == e.attempt_id).copied())
@@ -128,7 +140,9 @@ pub async fn session_record(
                 full_name: person.map(|p| p.full_name.clone()).unwrap_or_default(),
                 date_of_birth: person.and_then(|p| p.date_of_birth),
                 place_of_birth: person.and_then(|p| p.place_of_birth.clone()),
-                unit_name: person.and_then(|p| p.unit_id).and_then(|u| units.get(&u).cloned()),
+                unit_name: person
+                    .and_then(|p| p.unit_id)
+                    .and_then(|u| units.get(&u).cloned()),
                 registered_at: registered.get(uid).copied().unwrap_or(s.created_at),
                 attempts: mine.len(),
                 attempt_id: counted.map(|a| a.id),
@@ -142,7 +156,12 @@ pub async fn session_record(
                 certificate_code: cert.map(|c| c.code.clone()),
                 certificate_serial: cert.map(|c| c.serial.clone()),
                 certificate_status: cert.map(|c| {
-                    if c.revoked_at.is_some() { "revoked" } else { "valid" }.to_string()
+                    if c.revoked_at.is_some() {
+                        "revoked"
+                    } else {
+                        "valid"
+                    }
+                    .to_string()
                 }),
             }
         })
@@ -171,14 +190,36 @@ pub async fn session_record(
 pub fn table(r: &SessionRecord, lang: Lang, tz: chrono_tz::Tz) -> (Vec<String>, Vec<Vec<String>>) {
     let headers: Vec<&str> = match lang {
         Lang::Vi => vec![
-            "STT", "Họ và tên", "Ngày sinh", "Nơi sinh", "Đơn vị", "Số lần thi", "Bắt đầu",
-            "Nộp bài", "Điểm", "Số câu đúng", "Kết quả", "Trong quyết định công nhận",
-            "Số hiệu chứng chỉ", "Tình trạng chứng chỉ",
+            "STT",
+            "Họ và tên",
+            "Ngày sinh",
+            "Nơi sinh",
+            "Đơn vị",
+            "Số lần thi",
+            "Bắt đầu",
+            "Nộp bài",
+            "Điểm",
+            "Số câu đúng",
+            "Kết quả",
+            "Trong quyết định công nhận",
+            "Số hiệu chứng chỉ",
+            "Tình trạng chứng chỉ",
         ],
         Lang::En => vec![
-            "No.", "Full name", "Date of birth", "Place of birth", "Unit", "Attempts", "Started",
-            "Finished", "Score", "Correct", "Result", "On the approval decision",
-            "Certificate serial", "Certificate status",
+            "No.",
+            "Full name",
+            "Date of birth",
+            "Place of birth",
+            "Unit",
+            "Attempts",
+            "Started",
+            "Finished",
+            "Score",
+            "Correct",
+            "Result",
+            "On the approval decision",
+            "Certificate serial",
+            "Certificate status",
         ],
     };
     let t = |d: Option<DateTime<Utc>>| {
@@ -193,7 +234,9 @@ pub fn table(r: &SessionRecord, lang: Lang, tz: chrono_tz::Tz) -> (Vec<String>, 
             vec![
                 (i + 1).to_string(),
                 l.full_name.clone(),
-                l.date_of_birth.map(|d| d.format("%d/%m/%Y").to_string()).unwrap_or_default(),
+                l.date_of_birth
+                    .map(|d| d.format("%d/%m/%Y").to_string())
+                    .unwrap_or_default(),
                 l.place_of_birth.clone().unwrap_or_default(),
                 l.unit_name.clone().unwrap_or_default(),
                 l.attempts.to_string(),

@@ -262,7 +262,6 @@ async fn scope(
 struct Person {
     user_id: Uuid,
     unit_id: Option<Uuid>,
-    full_name: String,
     job_title: Option<String>,
     is_leader: bool,
     flags: Flags,
@@ -272,12 +271,13 @@ struct Person {
 async fn people(
     db: &DatabaseConnection,
     s: &Scope,
+    by: Option<GroupBy>,
     tz: chrono_tz::Tz,
 ) -> Result<Vec<Person>, AppError> {
     let period_end = start_of(s.to.succ_opt().unwrap_or(s.to), tz);
     let backend = db.get_database_backend();
     let (e, c, u) = (Alias::new("e"), Alias::new("c"), Alias::new("u"));
-    let q = Query::select()
+    let mut q = Query::select()
         .expr_as(
             Expr::col((e.clone(), enrolment::Column::UserId)),
             Alias::new("user_id"),
@@ -302,18 +302,6 @@ async fn people(
             Expr::col((c.clone(), class::Column::StartsOn)),
             Alias::new("starts_on"),
         )
-        .expr_as(
-            Expr::col((u.clone(), user::Column::FullName)),
-            Alias::new("full_name"),
-        )
-        .expr_as(
-            Expr::col((u.clone(), user::Column::JobTitle)),
-            Alias::new("job_title"),
-        )
-        .expr_as(
-            Expr::col((u.clone(), user::Column::IsLeader)),
-            Alias::new("is_leader"),
-        )
         .from_as(enrolment::Entity, e.clone())
         .join_as(
             JoinType::InnerJoin,
@@ -322,15 +310,40 @@ async fn people(
             Expr::col((c.clone(), class::Column::Id))
                 .equals((e.clone(), enrolment::Column::ClassId)),
         )
-        .join_as(
+        .and_where(Expr::col((c.clone(), class::Column::StartsOn)).lte(s.to))
+        .and_where(Expr::col((c.clone(), class::Column::EndsOn)).gte(s.from))
+        .to_owned();
+    // Only what the grouping needs is read for everyone; names are read
+    // later for the people listed.
+    if let Some(by) = by {
+        q.join_as(
             JoinType::InnerJoin,
             user::Entity,
             u.clone(),
             Expr::col((u.clone(), user::Column::Id)).equals((e.clone(), enrolment::Column::UserId)),
-        )
-        .and_where(Expr::col((c.clone(), class::Column::StartsOn)).lte(s.to))
-        .and_where(Expr::col((c.clone(), class::Column::EndsOn)).gte(s.from))
-        .to_owned();
+        );
+        match by {
+            GroupBy::JobTitle => {
+                q.expr_as(
+                    Expr::col((u.clone(), user::Column::JobTitle)),
+                    Alias::new("job_title"),
+                );
+            }
+            GroupBy::Leadership => {
+                q.expr_as(
+                    Expr::col((u.clone(), user::Column::IsLeader)),
+                    Alias::new("is_leader"),
+                );
+            }
+        }
+    }
+    // A subtree below the whole installation: let the database filter.
+    if s.root.is_some() && s.row_of.len() <= 5000 {
+        q.and_where(
+            Expr::col((e.clone(), enrolment::Column::UnitId))
+                .is_in(s.row_of.keys().copied().collect::<Vec<_>>()),
+        );
+    }
     let rows = db.query_all_raw(backend.build(&q)).await?;
     // The latest class per person decides where they count.
     let mut latest: HashMap<Uuid, (NaiveDate, DateTime<Utc>, Person, PersonFacts)> = HashMap::new();
@@ -354,9 +367,14 @@ async fn people(
         let person = Person {
             user_id,
             unit_id,
-            full_name: r.try_get("", "full_name")?,
-            job_title: r.try_get("", "job_title")?,
-            is_leader: r.try_get("", "is_leader")?,
+            job_title: match by {
+                Some(GroupBy::JobTitle) => r.try_get("", "job_title")?,
+                _ => None,
+            },
+            is_leader: match by {
+                Some(GroupBy::Leadership) => r.try_get("", "is_leader")?,
+                _ => false,
+            },
             flags: Flags::default(),
         };
         let facts = PersonFacts {
@@ -438,7 +456,7 @@ pub async fn unit_report(
     lang: Lang,
 ) -> Result<Report, AppError> {
     let s = scope(db, actor, p, tz).await?;
-    let people = people(db, &s, tz).await?;
+    let people = people(db, &s, p.by, tz).await?;
     let mut counts: HashMap<(Option<Uuid>, Option<String>), Counts> = HashMap::new();
     // Every row unit appears, even with nobody assigned (without `by`).
     if p.by.is_none() {
@@ -522,25 +540,38 @@ pub async fn people_behind(
         tz,
     )
     .await?;
-    let mut out: Vec<PersonRow> = people(db, &s, tz)
+    let chosen: Vec<Person> = people(db, &s, None, tz)
         .await?
         .into_iter()
         .filter(|person| metric.holds(&person.flags))
-        .map(|person| PersonRow {
-            unit_name: person
-                .unit_id
-                .and_then(|u| s.tree.units.get(&u))
-                .map(|u| u.name.clone()),
-            user_id: person.user_id,
-            full_name: person.full_name,
-            unit_id: person.unit_id,
-            job_title: person.job_title,
-            is_leader: person.is_leader,
-            took_part: person.flags.took_part,
-            eligible: person.flags.eligible,
-            sat_exam: person.flags.sat_exam,
-            passed: person.flags.passed,
-            certified: person.flags.certified,
+        .collect();
+    let ids: Vec<Uuid> = chosen.iter().map(|p| p.user_id).collect();
+    let mut users: HashMap<Uuid, crate::entities::user::Model> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        for u in crate::store::users::by_ids(db, chunk).await? {
+            users.insert(u.id, u);
+        }
+    }
+    let mut out: Vec<PersonRow> = chosen
+        .into_iter()
+        .map(|person| {
+            let u = users.get(&person.user_id);
+            PersonRow {
+                unit_name: person
+                    .unit_id
+                    .and_then(|u| s.tree.units.get(&u))
+                    .map(|u| u.name.clone()),
+                user_id: person.user_id,
+                full_name: u.map(|u| u.full_name.clone()).unwrap_or_default(),
+                unit_id: person.unit_id,
+                job_title: u.and_then(|u| u.job_title.clone()),
+                is_leader: u.is_some_and(|u| u.is_leader),
+                took_part: person.flags.took_part,
+                eligible: person.flags.eligible,
+                sat_exam: person.flags.sat_exam,
+                passed: person.flags.passed,
+                certified: person.flags.certified,
+            }
         })
         .collect();
     out.sort_by(|a, b| {

@@ -509,66 +509,16 @@ async fn after_approval_sessions_issue_only_once_an_admin_approves() {
 /// Many passing attempts inserted directly (as graded), then issued in
 /// parallel: register numbers 1..=N with no gap and no repeat.
 async fn graded_passes(app: &TestApp, n: usize) -> Vec<uuid::Uuid> {
-    use ictskills::entities::{attempt, exam_session};
-    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
     ictskills::seed::on_first_start(&app.state.db)
         .await
         .unwrap();
-    let bp = ictskills::entities::blueprint::Entity::find()
-        .all(&app.state.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|b| b.name == "Basic theory exam")
-        .unwrap();
-    let now = chrono::Utc::now();
-    let session = exam_session::ActiveModel {
-        id: Set(uuid::Uuid::now_v7()),
-        title: Set("Ca song song".into()),
-        blueprint_id: Set(bp.id),
-        course_id: Set(None),
-        opens_at: Set(now - chrono::Duration::hours(2)),
-        closes_at: Set(now - chrono::Duration::hours(1)),
-        access_code: Set(None),
-        ip_allow: Set("[]".into()),
-        attempts_allowed: Set(1),
-        review: Set(r#"{"show":"score","from":"finish"}"#.into()),
-        issue_mode: Set("on_grading".into()),
-        registration: Set("open".into()),
-        created_by: Set(None),
-        created_at: Set(now),
-        approved_at: Set(None),
-        approved_by: Set(None),
-    }
-    .insert(&app.state.db)
-    .await
-    .unwrap();
+    let session = crate::helpers::basic_session(app).await;
     let mut ids = Vec::new();
     for i in 0..n {
         let user = app
             .create_user(&format!("tt{i}@example.vn"), &["learner"])
             .await;
-        let a = attempt::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            session_id: Set(session.id),
-            user_id: Set(user),
-            number: Set(1),
-            state: Set("graded".into()),
-            seed: Set(i as i64),
-            started_at: Set(now - chrono::Duration::minutes(90)),
-            deadline: Set(now - chrono::Duration::minutes(60)),
-            finished_at: Set(Some(now - chrono::Duration::minutes(65))),
-            score: Set(Some(7.5)),
-            correct: Set(Some(23)),
-            total: Set(30),
-            passed: Set(Some(true)),
-            ip: Set(None),
-            user_agent: Set(None),
-        }
-        .insert(&app.state.db)
-        .await
-        .unwrap();
-        ids.push(a.id);
+        ids.push(crate::helpers::graded_attempt(app, session, &user.to_string(), true).await);
     }
     ids
 }
@@ -791,12 +741,19 @@ async fn the_permanent_records_of_a_session_are_printable_exportable_and_undelet
     let attempt = pass(&e).await;
     let r = e
         .app
-        .post_json(&format!("/api/v1/exam-sessions/{}/approve", e.session), &e.admin, &json!({}))
+        .post_json(
+            &format!("/api/v1/exam-sessions/{}/approve", e.session),
+            &e.admin,
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status(), StatusCode::OK);
     let rec = body(
         e.app
-            .get(&format!("/api/v1/exam-sessions/{}/records", e.session), &e.admin)
+            .get(
+                &format!("/api/v1/exam-sessions/{}/records", e.session),
+                &e.admin,
+            )
             .await,
     )
     .await;
@@ -809,22 +766,34 @@ async fn the_permanent_records_of_a_session_are_printable_exportable_and_undelet
     assert_eq!(line["certificate_status"], "valid");
     assert_eq!(
         e.app
-            .get(&format!("/api/v1/exam-sessions/{}/records", e.session), &e.learner)
+            .get(
+                &format!("/api/v1/exam-sessions/{}/records", e.session),
+                &e.learner
+            )
             .await
             .status(),
         StatusCode::FORBIDDEN
     );
     let csv = e
         .app
-        .get(&format!("/api/v1/exam-sessions/{}/records?format=csv", e.session), &e.admin)
+        .get(
+            &format!("/api/v1/exam-sessions/{}/records?format=csv", e.session),
+            &e.admin,
+        )
         .await
         .text()
         .await
         .unwrap();
-    assert!(csv.contains("Nguyễn Văn An") && csv.contains("Đạt"), "{csv}");
+    assert!(
+        csv.contains("Nguyễn Văn An") && csv.contains("Đạt"),
+        "{csv}"
+    );
     let xlsx = e
         .app
-        .get(&format!("/api/v1/exam-sessions/{}/records?format=xlsx", e.session), &e.admin)
+        .get(
+            &format!("/api/v1/exam-sessions/{}/records?format=xlsx", e.session),
+            &e.admin,
+        )
         .await;
     assert!(xlsx.bytes().await.unwrap().starts_with(b"PK"));
     // Printable pages: the session's record and the paper with the key.

@@ -371,3 +371,66 @@ pub fn link_in(mail: &str, path_prefix: &str) -> Option<String> {
 pub async fn json(r: Response) -> Value {
     r.json().await.unwrap()
 }
+
+/// A graded attempt (passed or not) in a session of the basic blueprint.
+pub async fn graded_attempt(app: &TestApp, session: Uuid, user: &str, passed: bool) -> Uuid {
+    use ictskills::entities::attempt;
+    use sea_orm::{ActiveModelTrait, Set};
+    let now = chrono::Utc::now();
+    attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        session_id: Set(session),
+        user_id: Set(Uuid::parse_str(user).unwrap()),
+        number: Set(1),
+        state: Set("graded".into()),
+        seed: Set(1),
+        started_at: Set(now - chrono::Duration::minutes(40)),
+        deadline: Set(now - chrono::Duration::minutes(10)),
+        finished_at: Set(Some(now - chrono::Duration::minutes(12))),
+        score: Set(Some(if passed { 8.0 } else { 3.0 })),
+        correct: Set(Some(if passed { 24 } else { 9 })),
+        total: Set(30),
+        passed: Set(Some(passed)),
+        ip: Set(None),
+        user_agent: Set(None),
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap()
+    .id
+}
+
+pub async fn basic_session(app: &TestApp) -> Uuid {
+    use ictskills::entities::exam_session;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let bp = ictskills::entities::blueprint::Entity::find()
+        .all(&app.state.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|b| b.name == "Basic theory exam")
+        .unwrap();
+    let now = chrono::Utc::now();
+    exam_session::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        title: Set("Ca báo cáo".into()),
+        blueprint_id: Set(bp.id),
+        course_id: Set(None),
+        opens_at: Set(now - chrono::Duration::hours(1)),
+        closes_at: Set(now + chrono::Duration::hours(1)),
+        access_code: Set(None),
+        ip_allow: Set("[]".into()),
+        attempts_allowed: Set(1),
+        review: Set(r#"{"show":"score","from":"finish"}"#.into()),
+        issue_mode: Set("on_grading".into()),
+        registration: Set("open".into()),
+        created_by: Set(None),
+        created_at: Set(now),
+        approved_at: Set(None),
+        approved_by: Set(None),
+    }
+    .insert(&app.state.db)
+    .await
+    .unwrap()
+    .id
+}

@@ -2,7 +2,6 @@
 //! known: roll-up, people counted once where they were enrolled, revoked
 //! certificates not counted, access, exports, drill-down.
 use reqwest::StatusCode;
-use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -74,67 +73,6 @@ async fn class(
         .await;
     assert_eq!(r.status(), StatusCode::CREATED);
     body(r).await["id"].as_str().unwrap().to_string()
-}
-
-/// A graded attempt (passed or not) in a session of the basic blueprint.
-async fn attempt(app: &TestApp, session: Uuid, user: &str, passed: bool) -> Uuid {
-    use ictskills::entities::attempt;
-    let now = chrono::Utc::now();
-    attempt::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        session_id: Set(session),
-        user_id: Set(Uuid::parse_str(user).unwrap()),
-        number: Set(1),
-        state: Set("graded".into()),
-        seed: Set(1),
-        started_at: Set(now - chrono::Duration::minutes(40)),
-        deadline: Set(now - chrono::Duration::minutes(10)),
-        finished_at: Set(Some(now - chrono::Duration::minutes(12))),
-        score: Set(Some(if passed { 8.0 } else { 3.0 })),
-        correct: Set(Some(if passed { 24 } else { 9 })),
-        total: Set(30),
-        passed: Set(Some(passed)),
-        ip: Set(None),
-        user_agent: Set(None),
-    }
-    .insert(&app.state.db)
-    .await
-    .unwrap()
-    .id
-}
-
-async fn session(app: &TestApp) -> Uuid {
-    use ictskills::entities::exam_session;
-    let bp = ictskills::entities::blueprint::Entity::find()
-        .all(&app.state.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|b| b.name == "Basic theory exam")
-        .unwrap();
-    let now = chrono::Utc::now();
-    exam_session::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        title: Set("Ca báo cáo".into()),
-        blueprint_id: Set(bp.id),
-        course_id: Set(None),
-        opens_at: Set(now - chrono::Duration::hours(1)),
-        closes_at: Set(now + chrono::Duration::hours(1)),
-        access_code: Set(None),
-        ip_allow: Set("[]".into()),
-        attempts_allowed: Set(1),
-        review: Set(r#"{"show":"score","from":"finish"}"#.into()),
-        issue_mode: Set("on_grading".into()),
-        registration: Set("open".into()),
-        created_by: Set(None),
-        created_at: Set(now),
-        approved_at: Set(None),
-        approved_by: Set(None),
-    }
-    .insert(&app.state.db)
-    .await
-    .unwrap()
-    .id
 }
 
 /// Province P: communes A, B, D (empty, a hostile name) and sector S;
@@ -239,10 +177,10 @@ async fn scenario() -> Scenario {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
     // Exams: a1 passes and is certified; c1 passes, is certified, then revoked.
-    let sess = session(&app).await;
+    let sess = crate::helpers::basic_session(&app).await;
     let issuer = app.state.issuer.clone();
     for k in ["a1", "c1"] {
-        let at = attempt(&app, sess, &id(k), true).await;
+        let at = crate::helpers::graded_attempt(&app, sess, &id(k), true).await;
         ictskills::services::certificates::issue_for_attempt(&app.state.db, &issuer, at)
             .await
             .unwrap();

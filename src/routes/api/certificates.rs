@@ -9,7 +9,6 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::domain::role::Role;
 use crate::error::AppError;
-use crate::formats::table;
 use crate::routes::openapi::ErrorBody;
 use crate::routes::{ListOf, Paging, lang_of, limits};
 use crate::services::certificates::{
@@ -186,7 +185,7 @@ pub async fn register(
             .await?;
             Ok(HttpResponse::Ok().json(ListOf { items, total }))
         }
-        f @ ("csv" | "xlsx") => {
+        f => {
             let (items, _) = certs::register(
                 &state.db,
                 &user.record,
@@ -198,34 +197,12 @@ pub async fn register(
             )
             .await?;
             let (headers, rows) = certs::register_table(&items, lang);
-            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
             let name = format!(
                 "so-goc-{}",
                 q.year.map(|y| y.to_string()).unwrap_or("all".into())
             );
-            let (bytes, ctype) = if f == "csv" {
-                (
-                    table::write_csv(&headers, &rows).map_err(AppError::internal)?,
-                    "text/csv; charset=utf-8",
-                )
-            } else {
-                (
-                    table::write_xlsx("Sổ gốc", &headers, &rows).map_err(AppError::internal)?,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                )
-            };
-            Ok(HttpResponse::Ok()
-                .insert_header((header::CONTENT_TYPE, ctype))
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}.{f}\""),
-                ))
-                .body(bytes))
+            crate::routes::table_download(f, &name, "Sổ gốc", &[], &headers, &rows, usize::MAX)
         }
-        _ => Err(AppError::bad_request(
-            "Định dạng phải là json, csv hoặc xlsx.",
-            "The format must be json, csv or xlsx.",
-        )),
     }
 }
 

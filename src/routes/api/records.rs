@@ -1,12 +1,10 @@
 //! The permanent records of a session, for admins: JSON, CSV or XLSX.
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::AppError;
-use crate::formats::table;
 use crate::routes::lang_of;
 use crate::routes::openapi::ErrorBody;
 use crate::services::records::{self, SessionRecord};
@@ -35,60 +33,40 @@ pub async fn session(
     let tz = state.settings.time_zone();
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(HttpResponse::Ok().json(r)),
-        f @ ("csv" | "xlsx") => {
+        f => {
             let (headers, rows) = records::table(&r, lang, tz);
-            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
-            let (bytes, ctype) = if f == "csv" {
-                (
-                    table::write_csv(&headers, &rows).map_err(AppError::internal)?,
-                    "text/csv; charset=utf-8",
-                )
-            } else {
-                let d = |t: chrono::DateTime<chrono::Utc>| {
-                    t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
-                };
-                let mut block = vec![
-                    lang.pick("BẢNG ĐIỂM KỲ THI", "EXAM SCORE SHEET").to_string(),
-                    format!("{}: {}", lang.pick("Ca thi", "Session"), r.session.title),
-                    format!(
-                        "{}: {} – {}",
-                        lang.pick("Thời gian", "Time"),
-                        d(r.session.opens_at),
-                        d(r.session.closes_at)
-                    ),
-                    format!("{}: {}", lang.pick("Đề thi", "Blueprint"), r.blueprint_name),
-                ];
-                if let Some(at) = r.session.approved_at {
-                    block.push(format!(
-                        "{}: {} ({})",
-                        lang.pick("Quyết định công nhận kết quả", "Results approved"),
-                        d(at),
-                        r.approved_by.clone().unwrap_or_default()
-                    ));
-                }
-                (
-                    table::write_xlsx_report(
-                        lang.pick("Bảng điểm", "Scores"),
-                        &block,
-                        &headers,
-                        &rows,
-                        usize::MAX,
-                    )
-                    .map_err(AppError::internal)?,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                )
+            let d = |t: chrono::DateTime<chrono::Utc>| {
+                t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
             };
-            Ok(HttpResponse::Ok()
-                .insert_header((header::CONTENT_TYPE, ctype))
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"bang-diem-{}.{f}\"", *id),
-                ))
-                .body(bytes))
+            let mut block = vec![
+                lang.pick("BẢNG ĐIỂM KỲ THI", "EXAM SCORE SHEET")
+                    .to_string(),
+                format!("{}: {}", lang.pick("Ca thi", "Session"), r.session.title),
+                format!(
+                    "{}: {} – {}",
+                    lang.pick("Thời gian", "Time"),
+                    d(r.session.opens_at),
+                    d(r.session.closes_at)
+                ),
+                format!("{}: {}", lang.pick("Đề thi", "Blueprint"), r.blueprint_name),
+            ];
+            if let Some(at) = r.session.approved_at {
+                block.push(format!(
+                    "{}: {} ({})",
+                    lang.pick("Quyết định công nhận kết quả", "Results approved"),
+                    d(at),
+                    r.approved_by.clone().unwrap_or_default()
+                ));
+            }
+            crate::routes::table_download(
+                f,
+                &format!("bang-diem-{}", *id),
+                lang.pick("Bảng điểm", "Scores"),
+                &block,
+                &headers,
+                &rows,
+                usize::MAX,
+            )
         }
-        _ => Err(AppError::bad_request(
-            "Định dạng phải là json, csv hoặc xlsx.",
-            "The format must be json, csv or xlsx.",
-        )),
     }
 }

@@ -1,5 +1,4 @@
 //! Reports: the unit report (JSON, CSV, XLSX) and the people behind a number.
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use chrono::NaiveDate;
 use serde::Deserialize;
@@ -8,7 +7,6 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::domain::report::Metric;
 use crate::error::AppError;
-use crate::formats::table;
 use crate::i18n::Lang;
 use crate::routes::lang_of;
 use crate::routes::openapi::ErrorBody;
@@ -115,41 +113,20 @@ pub async fn units(
     }
     match q.format.as_deref().unwrap_or("json") {
         "json" => Ok(HttpResponse::Ok().json(r)),
-        f @ ("csv" | "xlsx") => {
+        f => {
             let (headers, rows) = reports::table(&r, lang, p.by);
-            let headers: Vec<&str> = headers.iter().map(String::as_str).collect();
             let name = format!("bao-cao-don-vi-{}-{}", r.from, r.to);
-            let (bytes, ctype) = if f == "csv" {
-                (
-                    table::write_csv(&headers, &rows).map_err(AppError::internal)?,
-                    "text/csv; charset=utf-8",
-                )
-            } else {
-                let numeric_from = if p.by.is_some() { 3 } else { 2 };
-                (
-                    table::write_xlsx_report(
-                        lang.pick("Báo cáo", "Report"),
-                        &header_block(&r, lang, tz),
-                        &headers,
-                        &rows,
-                        numeric_from,
-                    )
-                    .map_err(AppError::internal)?,
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                )
-            };
-            Ok(HttpResponse::Ok()
-                .insert_header((header::CONTENT_TYPE, ctype))
-                .insert_header((
-                    header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}.{f}\""),
-                ))
-                .body(bytes))
+            let numeric_from = if p.by.is_some() { 3 } else { 2 };
+            crate::routes::table_download(
+                f,
+                &name,
+                lang.pick("Báo cáo", "Report"),
+                &header_block(&r, lang, tz),
+                &headers,
+                &rows,
+                numeric_from,
+            )
         }
-        _ => Err(AppError::bad_request(
-            "Định dạng phải là json, csv hoặc xlsx.",
-            "The format must be json, csv or xlsx.",
-        )),
     }
 }
 

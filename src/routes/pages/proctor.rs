@@ -59,6 +59,7 @@ struct SessionForm {
     attempts_allowed: Option<i32>,
     registration: Option<String>,
     review_show: Option<String>,
+    issue_mode: Option<String>,
 }
 
 /// A `datetime-local` value in the installation's time zone, as UTC.
@@ -104,7 +105,7 @@ async fn create(
             show: form.review_show.clone().unwrap_or_else(|| "score".into()),
             from: "finish".into(),
         }),
-        issue_mode: None,
+        issue_mode: form.issue_mode.clone().filter(|m| !m.is_empty()),
         registration: form.registration.clone(),
         course_id: None,
         proctor_ids: Vec::new(),

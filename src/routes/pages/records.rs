@@ -73,6 +73,9 @@ async fn paper(
     ctx.insert("result", &v.result);
     ctx.insert("who", &who);
     ctx.insert("session", &s.title);
-    ctx.insert("attempt", &serde_json::json!({"id": a.id, "started_at": a.started_at, "number": a.number}));
+    ctx.insert(
+        "attempt",
+        &serde_json::json!({"id": a.id, "started_at": a.started_at, "number": a.number}),
+    );
     render(&req, &state, Some(&user), "exams/paper.html", ctx)
 }
