@@ -96,6 +96,19 @@ pub enum Command {
     /// Retire the credential signing key and make a new one; retired keys
     /// stay published so that certificates they signed still verify.
     RotateSigningKey,
+    /// For load runs only: create N candidates (one shared password, hashed
+    /// once), an admin `load-admin@load.test`, and an open session of the
+    /// default basic exam with everyone registered; prints JSON for `ictskills-load`.
+    LoadTestSeed {
+        #[arg(long)]
+        count: usize,
+        /// Without it: ICTSKILLS_PASSWORD, else "load-test-password".
+        #[arg(long)]
+        password: Option<String>,
+        /// How long the session stays open.
+        #[arg(long, default_value_t = 180)]
+        minutes: i64,
+    },
     /// Export the bank to standard output or --output FILE.
     ExportQuestions {
         /// gift, moodle-xml or xlsx.
@@ -252,6 +265,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     )
                 }
             }
+        }
+        Some(Command::LoadTestSeed {
+            count,
+            password,
+            minutes,
+        }) => {
+            crate::telemetry::init("warn");
+            let password = password
+                .or_else(|| std::env::var("ICTSKILLS_PASSWORD").ok())
+                .unwrap_or_else(|| "load-test-password".into());
+            let db = crate::db::connect(&settings).await?;
+            crate::db::migrate(&db).await?;
+            crate::seed::on_first_start(&db).await?;
+            let seeded = crate::services::loadtest::seed(&db, &settings, count, &password, minutes)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", serde_json::to_string(&seeded)?);
+            Ok(())
         }
         Some(Command::RotateSigningKey) => {
             crate::telemetry::init("warn");

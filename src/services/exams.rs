@@ -88,32 +88,65 @@ pub fn blueprint_view(m: &bp::Model) -> BlueprintView {
 }
 
 /// Every ready question of the modules the sections name, as a pool.
+/// The ready questions of some modules, per instance, reused while the
+/// ready set's fingerprint is unchanged (one cheap query per start instead of
+/// loading the bank).
+type PoolCache = HashMap<String, (String, std::sync::Arc<Vec<PoolQuestion>>)>;
+static POOLS: std::sync::LazyLock<std::sync::Mutex<PoolCache>> =
+    std::sync::LazyLock::new(Default::default);
+
 async fn pool_for(
     db: &impl ConnectionTrait,
     sections: &[Section],
     seen: &HashMap<Uuid, u32>,
 ) -> Result<Vec<PoolQuestion>, AppError> {
-    let mut modules: Vec<&str> = sections.iter().map(|s| s.module.as_str()).collect();
+    let mut modules: Vec<String> = sections
+        .iter()
+        .map(|s| s.module.to_ascii_uppercase())
+        .collect();
     modules.sort();
     modules.dedup();
-    let mut pool = Vec::new();
-    for m in modules {
-        for (q, v) in bank::ready_pool(db, &m.to_ascii_uppercase(), &[]).await? {
-            let options = bank::parse_options(&v.options);
-            pool.push(PoolQuestion {
-                question_id: q.id,
-                version_id: v.id,
-                module: v.module.clone(),
-                topic: v.topic.clone(),
-                difficulty: Difficulty::parse(&v.difficulty).unwrap_or(Difficulty::Medium),
-                qtype: QuestionType::parse(&v.qtype).unwrap_or(QuestionType::Single),
-                correct: options.iter().filter(|o| o.correct).map(|o| o.id).collect(),
-                options: options.iter().map(|o| o.id).collect(),
-                seen: seen.get(&q.id).copied().unwrap_or(0),
-            });
+    let key = modules.join(",");
+    let fingerprint = bank::ready_fingerprint(db).await?;
+    let cached = POOLS.lock().ok().and_then(|c| {
+        c.get(&key)
+            .filter(|(f, _)| *f == fingerprint)
+            .map(|(_, p)| p.clone())
+    });
+    let base = match cached {
+        Some(p) => p,
+        None => {
+            let mut pool = Vec::new();
+            for m in &modules {
+                for (q, v) in bank::ready_pool(db, m, &[]).await? {
+                    let options = bank::parse_options(&v.options);
+                    pool.push(PoolQuestion {
+                        question_id: q.id,
+                        version_id: v.id,
+                        module: v.module.clone(),
+                        topic: v.topic.clone(),
+                        difficulty: Difficulty::parse(&v.difficulty).unwrap_or(Difficulty::Medium),
+                        qtype: QuestionType::parse(&v.qtype).unwrap_or(QuestionType::Single),
+                        correct: options.iter().filter(|o| o.correct).map(|o| o.id).collect(),
+                        options: options.iter().map(|o| o.id).collect(),
+                        seen: 0,
+                    });
+                }
+            }
+            let pool = std::sync::Arc::new(pool);
+            if let Ok(mut c) = POOLS.lock() {
+                c.insert(key, (fingerprint, pool.clone()));
+            }
+            pool
         }
-    }
-    Ok(pool)
+    };
+    Ok(base
+        .iter()
+        .map(|p| PoolQuestion {
+            seen: seen.get(&p.question_id).copied().unwrap_or(0),
+            ..p.clone()
+        })
+        .collect())
 }
 
 /// Validates a blueprint, checks that the ready questions can feed it (naming
@@ -750,8 +783,9 @@ pub async fn start(
                 if !matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
                     return Ok(false);
                 }
+                let mut rows = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
-                    attempt_item::Entity::insert(attempt_item::ActiveModel {
+                    rows.push(attempt_item::ActiveModel {
                         id: Set(Uuid::now_v7()),
                         attempt_id: Set(id),
                         question_id: Set(item.question_id),
@@ -763,10 +797,11 @@ pub async fn start(
                         credit: Set(None),
                         graded_at: Set(None),
                         saved_at: Set(None),
-                    })
+                    });
+                }
+                attempt_item::Entity::insert_many(rows)
                     .exec_without_returning(txn)
                     .await?;
-                }
                 event(txn, id, "start", None, ip, ua).await?;
                 Ok(true)
             })
@@ -850,7 +885,7 @@ async fn view_with(
     let mut answers = HashMap::new();
     let mut key = HashMap::new();
     for it in &items {
-        let Some(v) = bank::version_by_id(db, it.question_version_id).await? else {
+        let Some(v) = bank::version_cached(db, it.question_version_id).await? else {
             continue;
         };
         let format = TextFormat::parse(&v.format).unwrap_or_default();
@@ -1004,7 +1039,7 @@ pub async fn save(
             "An option is not on this question.",
         ));
     }
-    let v = bank::version_by_id(db, item.question_version_id)
+    let v = bank::version_cached(db, item.question_version_id)
         .await?
         .ok_or_else(AppError::not_found)?;
     if QuestionType::parse(&v.qtype) != Some(QuestionType::Multiple) && option_ids.len() > 1 {
@@ -1127,7 +1162,7 @@ pub async fn finish(
             let now = Utc::now();
             let mut all = Vec::with_capacity(items.len());
             for it in &items {
-                let credit = match bank::version_by_id(txn, it.question_version_id).await? {
+                let credit = match bank::version_cached(txn, it.question_version_id).await? {
                     Some(v) => {
                         let options = bank::parse_options(&v.options);
                         let correct: Vec<Uuid> =

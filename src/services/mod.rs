@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod certificates;
 pub mod courses;
 pub mod exams;
+pub mod loadtest;
 pub mod questions;
 pub mod quizzes;
 pub mod records;

@@ -598,3 +598,76 @@ pub async fn version_by_id(
 ) -> Result<Option<question_version::Model>, DbErr> {
     question_version::Entity::find_by_id(id).one(db).await
 }
+
+/// Question versions never change once written (an edit makes a new
+/// version), so each instance may keep the ones papers use in memory.
+static VERSIONS: std::sync::LazyLock<
+    std::sync::Mutex<HashMap<Uuid, std::sync::Arc<question_version::Model>>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// [`version_by_id`] through the per-instance cache of immutable versions.
+pub async fn version_cached(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<std::sync::Arc<question_version::Model>>, DbErr> {
+    if let Ok(cache) = VERSIONS.lock()
+        && let Some(v) = cache.get(&id)
+    {
+        return Ok(Some(v.clone()));
+    }
+    let Some(v) = version_by_id(db, id).await? else {
+        return Ok(None);
+    };
+    let v = std::sync::Arc::new(v);
+    if let Ok(mut cache) = VERSIONS.lock() {
+        if cache.len() > 50_000 {
+            cache.clear();
+        }
+        cache.insert(id, v.clone());
+    }
+    Ok(Some(v))
+}
+
+/// A fingerprint of the ready set: it changes whenever a question becomes
+/// ready, is retired, or gets a newly approved version.
+pub async fn ready_fingerprint(db: &impl ConnectionTrait) -> Result<String, DbErr> {
+    use sea_orm::sea_query::{Alias, ExprTrait, Func, Query};
+    let q = Query::select()
+        .expr_as(
+            Func::count(Expr::col(question::Column::Id)),
+            Alias::new("n"),
+        )
+        .expr_as(
+            Func::coalesce([
+                Func::sum(Expr::col(question::Column::ReadyVersion)).into(),
+                Expr::value(0),
+            ]),
+            Alias::new("v"),
+        )
+        .expr_as(
+            Func::max(Expr::col(question::Column::UpdatedAt)),
+            Alias::new("t"),
+        )
+        .from(question::Entity)
+        .and_where(Expr::col(question::Column::Status).eq(Status::Ready.as_str()))
+        .to_owned();
+    let row = db
+        .query_one_raw(db.get_database_backend().build(&q))
+        .await?;
+    Ok(match row {
+        Some(r) => {
+            let n: i64 = r.try_get("", "n").unwrap_or(0);
+            let v: i64 = r
+                .try_get::<Option<i64>>("", "v")
+                .ok()
+                .flatten()
+                .unwrap_or(0);
+            let t = match r.try_get::<Option<chrono::DateTime<Utc>>>("", "t") {
+                Ok(t) => t.map(|t| t.timestamp_micros().to_string()),
+                Err(_) => r.try_get::<Option<String>>("", "t").ok().flatten(),
+            };
+            format!("{n}:{v}:{}", t.unwrap_or_default())
+        }
+        None => String::new(),
+    })
+}

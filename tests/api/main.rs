@@ -11,6 +11,7 @@ mod courses;
 mod exams;
 mod health;
 mod helpers;
+mod loadday;
 mod mail;
 mod pages;
 mod questions;
