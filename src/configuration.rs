@@ -90,6 +90,10 @@ pub struct DatabaseSettings {
     /// `postgres://…` selects PostgreSQL; empty means SQLite in the data dir.
     pub url: Option<Secret>,
     pub max_connections: u32,
+    /// SQLite only: `full` (default: every commit is flushed to disk before
+    /// it is acknowledged) or `normal` (WAL: survives a crash of the process,
+    /// not a power cut; faster).
+    pub sqlite_synchronous: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -157,6 +161,7 @@ impl Settings {
             .set_default("server.trust_forwarded_for", false)?
             .set_default("server.max_body_bytes", 20 * 1024 * 1024)?
             .set_default("database.max_connections", 10)?
+            .set_default("database.sqlite_synchronous", "full")?
             .set_default("data_dir", "./data")?
             .set_default("smtp.port", 587)?
             .set_default("smtp.from", "ictskills <no-reply@localhost>")?

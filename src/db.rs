@@ -28,9 +28,18 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
             }
             let mut o = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
             o.max_connections(settings.database.max_connections.max(2));
-            o.map_sqlx_sqlite_opts(|o| {
+            let sync = if settings
+                .database
+                .sqlite_synchronous
+                .eq_ignore_ascii_case("normal")
+            {
+                SqliteSynchronous::Normal
+            } else {
+                SqliteSynchronous::Full
+            };
+            o.map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    .synchronous(sync)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
             });

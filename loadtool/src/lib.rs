@@ -526,19 +526,34 @@ async fn candidate(
         return out;
     };
     out.attempt = Some(attempt);
-    let questions = paper["questions"].as_array().cloned().unwrap_or_default();
+    // Keep only what answering needs, not the rendered paper.
+    let questions: Vec<(i64, bool, Vec<Uuid>)> = paper["questions"]
+        .as_array()
+        .map(|qs| {
+            qs.iter()
+                .map(|q| {
+                    let options = q["options"]
+                        .as_array()
+                        .map(|os| {
+                            os.iter()
+                                .filter_map(|o| {
+                                    o["id"].as_str().and_then(|s| Uuid::parse_str(s).ok())
+                                })
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    (
+                        q["position"].as_i64().unwrap_or(0),
+                        q["multiple"].as_bool().unwrap_or(false),
+                        options,
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    drop(paper);
     let mut graded = Vec::new();
-    for q in &questions {
-        let position = q["position"].as_i64().unwrap_or(0);
-        let multiple = q["multiple"].as_bool().unwrap_or(false);
-        let options: Vec<Uuid> = q["options"]
-            .as_array()
-            .map(|os| {
-                os.iter()
-                    .filter_map(|o| o["id"].as_str().and_then(|s| Uuid::parse_str(s).ok()))
-                    .collect()
-            })
-            .unwrap_or_default();
+    for (position, multiple, options) in questions {
         let right: Vec<Uuid> = options
             .iter()
             .copied()

@@ -80,7 +80,7 @@ async fn resolve(req: &HttpRequest) -> Result<Option<AuthUser>, AppError> {
     let Some(claims) = state.tokens.verify(&token) else {
         return Ok(None);
     };
-    let Some(record) = users::find_by_id(&state.db, claims.sub).await? else {
+    let Some(record) = users::find_by_id_cached(&state.db, claims.sub, claims.sv).await? else {
         return Ok(None);
     };
     if !record.user.is_active || record.user.session_version != claims.sv {

@@ -497,6 +497,7 @@ pub async fn update_user(
         })
     })
     .await?;
+    users::forget(id);
     users::find_by_id(db, id)
         .await?
         .ok_or_else(AppError::not_found)

@@ -1048,31 +1048,31 @@ pub async fn save(
             "This question takes one option.",
         ));
     }
-    let res = attempt_item::Entity::update_many()
-        .col_expr(
-            attempt_item::Column::Selected,
-            Expr::value(serde_json::to_string(&option_ids).map_err(AppError::internal)?),
-        )
-        .col_expr(attempt_item::Column::SavedAt, Expr::value(now))
-        .filter(attempt_item::Column::Id.eq(item.id))
-        .filter(attempt_item::Column::GradedAt.is_null())
-        .exec(db)
-        .await?;
-    if res.rows_affected == 0 {
-        return Err(err_state(
-            "attempt_finished",
-            "Bài thi đã nộp.",
-            "The attempt is already finished.",
-        ));
-    }
-    event(
-        db,
-        a.id,
-        "save",
-        Some(position),
-        ip,
-        Some(serde_json::to_string(&option_ids).unwrap_or_default()),
-    )
+    // The answer and its audit line in one write transaction.
+    let selected = serde_json::to_string(&option_ids).map_err(AppError::internal)?;
+    let (item_id, attempt_id) = (item.id, a.id);
+    crate::db::write_tx(db, |txn| {
+        Box::pin(async move {
+            let res = attempt_item::Entity::update_many()
+                .col_expr(
+                    attempt_item::Column::Selected,
+                    Expr::value(selected.clone()),
+                )
+                .col_expr(attempt_item::Column::SavedAt, Expr::value(now))
+                .filter(attempt_item::Column::Id.eq(item_id))
+                .filter(attempt_item::Column::GradedAt.is_null())
+                .exec(txn)
+                .await?;
+            if res.rows_affected == 0 {
+                return Err(err_state(
+                    "attempt_finished",
+                    "Bài thi đã nộp.",
+                    "The attempt is already finished.",
+                ));
+            }
+            event(txn, attempt_id, "save", Some(position), ip, Some(selected)).await
+        })
+    })
     .await?;
     Ok(Saved {
         saved_at: now,

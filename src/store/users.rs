@@ -154,6 +154,7 @@ pub async fn set_password(db: &impl ConnectionTrait, id: Uuid, hash: &str) -> Re
         .filter(user::Column::Id.eq(id))
         .exec(db)
         .await?;
+    forget(id);
     Ok(())
 }
 
@@ -271,4 +272,43 @@ pub async fn by_ids(db: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<user:
         );
     }
     Ok(out)
+}
+
+/// Recently read accounts, so that a candidate's 30 saves do not read the
+/// account 30 times. An entry is used only while its `session_version`
+/// matches the token's and for at most [`USER_TTL`]: deactivating an account
+/// or changing its password takes effect within that time on every instance.
+const USER_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+type UserCache = std::collections::HashMap<Uuid, (std::time::Instant, UserRecord)>;
+static USERS: std::sync::LazyLock<std::sync::Mutex<UserCache>> =
+    std::sync::LazyLock::new(Default::default);
+
+pub async fn find_by_id_cached(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    sv: i32,
+) -> Result<Option<UserRecord>, DbErr> {
+    if let Ok(cache) = USERS.lock()
+        && let Some((at, r)) = cache.get(&id)
+        && at.elapsed() < USER_TTL
+        && r.user.session_version == sv
+    {
+        return Ok(Some(r.clone()));
+    }
+    let found = find_by_id(db, id).await?;
+    if let (Some(r), Ok(mut cache)) = (&found, USERS.lock()) {
+        if cache.len() > 100_000 {
+            cache.retain(|_, (at, _)| at.elapsed() < USER_TTL);
+        }
+        cache.insert(id, (std::time::Instant::now(), r.clone()));
+    }
+    Ok(found)
+}
+
+/// Drops a cached account (after changing it on this instance).
+pub fn forget(id: Uuid) {
+    if let Ok(mut cache) = USERS.lock() {
+        cache.remove(&id);
+    }
 }
