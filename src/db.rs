@@ -41,7 +41,7 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(sync)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10))
+                    .busy_timeout(Duration::from_secs(30))
             });
             o
         }
