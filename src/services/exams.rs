@@ -855,14 +855,7 @@ pub async fn paper_record(
     if !actor.has(Role::Admin) {
         return Err(AppError::forbidden());
     }
-    let a = attempt::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let s = exam_session::Entity::find_by_id(a.session_id)
-        .one(db)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let (a, s) = attempt_with_session(db, id).await?;
     if a.state != GRADED {
         return Err(err_state(
             "attempt_not_finished",
@@ -948,6 +941,22 @@ fn result_of(a: &attempt::Model) -> AttemptResult {
         correct: a.correct.unwrap_or(0),
         total: a.total,
     }
+}
+
+/// An attempt and its session; 404 when either is missing.
+async fn attempt_with_session(
+    db: &DatabaseConnection,
+    id: Uuid,
+) -> Result<(attempt::Model, exam_session::Model), AppError> {
+    let a = attempt::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let s = exam_session::Entity::find_by_id(a.session_id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    Ok((a, s))
 }
 
 /// The attempt if it is the caller's; 404 otherwise (its existence stays private).
@@ -1265,14 +1274,7 @@ pub async fn extra_time(
             "Give seconds (1–14400) and a reason.",
         ));
     }
-    let a = attempt::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    let s = exam_session::Entity::find_by_id(a.session_id)
-        .one(db)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let (a, s) = attempt_with_session(db, id).await?;
     if a.state != IN_PROGRESS {
         return Err(err_state(
             "attempt_finished",

@@ -333,24 +333,30 @@ async fn reinstate(
     csrf::verify(&req, &form.csrf_token)?;
     require_admin(&user)?;
     let back = format!("/certificates/{}", code.as_str());
-    match certs::reinstate(
+    let done = certs::reinstate(
         &state.db,
         &user.record,
         &code,
         form.reason.as_deref().unwrap_or(""),
     )
-    .await
-    {
-        Ok(_) => Ok(redirect_with_flash(
-            &back,
-            "success",
-            match lang_of(&req) {
-                Lang::Vi => "Đã khôi phục chứng chỉ.",
-                Lang::En => "The certificate was reinstated.",
-            },
-        )),
+    .await;
+    flash_outcome(
+        &back,
+        done,
+        lang_of(&req).pick("Đã khôi phục chứng chỉ.", "The certificate was reinstated."),
+    )
+}
+
+/// Back to `back` with the success text, or with the refusal's message.
+fn flash_outcome<T>(
+    back: &str,
+    done: Result<T, AppError>,
+    ok: &str,
+) -> Result<HttpResponse, AppError> {
+    match done {
+        Ok(_) => Ok(redirect_with_flash(back, "success", ok)),
         Err(e) if e.status().is_client_error() => {
-            Ok(redirect_with_flash(&back, "error", e.message()))
+            Ok(redirect_with_flash(back, "error", e.message()))
         }
         Err(e) => Err(e),
     }
@@ -367,18 +373,13 @@ async fn reissue(
     csrf::verify(&req, &form.csrf_token)?;
     require_admin(&user)?;
     let back = format!("/certificates/{}", code.as_str());
-    match certs::reissue(&state.db, &user.record, &code, form.note.clone()).await {
-        Ok(_) => Ok(redirect_with_flash(
-            &back,
-            "success",
-            match lang_of(&req) {
-                Lang::Vi => "Đã ghi nhận cấp lại chứng chỉ.",
-                Lang::En => "The re-issue was recorded.",
-            },
-        )),
-        Err(e) if e.status().is_client_error() => {
-            Ok(redirect_with_flash(&back, "error", e.message()))
-        }
-        Err(e) => Err(e),
-    }
+    let done = certs::reissue(&state.db, &user.record, &code, form.note.clone()).await;
+    flash_outcome(
+        &back,
+        done,
+        lang_of(&req).pick(
+            "Đã ghi nhận cấp lại chứng chỉ.",
+            "The re-issue was recorded.",
+        ),
+    )
 }
