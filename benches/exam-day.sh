@@ -7,7 +7,9 @@
 #   DATABASE_URL=postgres://postgres@127.0.0.1:5432/ictskills_load \
 #     N=20000 benches/exam-day.sh                                  # PostgreSQL
 #
-# Other knobs: CHECKIN (s, default N/80), INSTANCES (1), LOGINS (parallel logins, 2).
+# Other knobs: CHECKIN (s, default N/80), INSTANCES (1), LOGINS (parallel logins, 2),
+# PROFILE=FILE (samples the first server with `perf record -e cpu-clock`; read
+# it with `perf report -i FILE --sort dso,sym`; PROFILE_DELAY_MS skips the logins).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-2000}
@@ -37,5 +39,10 @@ trap 'kill ${pids[*]} 2>/dev/null || true' EXIT
 for i in $(seq 1 "$INSTANCES"); do
   until curl -sf "http://127.0.0.1:$((18080 + i))/health" >/dev/null; do sleep 0.2; done
 done
+if [[ -n "${PROFILE:-}" ]]; then
+  perf record -D "${PROFILE_DELAY_MS:-0}" -e cpu-clock -F 499 -p "${pids[0]}" -o "$PROFILE" >/dev/null 2>&1 &
+  perfpid=$!
+  trap 'kill -INT $perfpid 2>/dev/null; sleep 2; kill ${pids[*]} 2>/dev/null || true' EXIT
+fi
 $LOAD "${urls[@]}" "${pidargs[@]}" --session "$session" --prefix "$prefix" --count "$N" \
   --checkin "$CHECKIN" --ramp "$RAMP" --think "$THINK" --login-concurrency "$LOGINS" "$@"

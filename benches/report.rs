@@ -129,6 +129,7 @@ async fn main() {
         created_at: Set(now),
         approved_at: Set(None),
         approved_by: Set(None),
+        ..Default::default()
     })
     .exec_without_returning(&db)
     .await

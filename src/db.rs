@@ -1,4 +1,7 @@
 //! Connecting to SQLite or PostgreSQL and running the migrations.
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -48,7 +51,11 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
     };
     opts.connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        // Statements slower than a second are logged (WARN) with their SQL;
+        // the others are not logged at all.
+        .sqlx_logging(true)
+        .sqlx_logging_level(log::LevelFilter::Trace)
+        .sqlx_slow_statements_logging_settings(log::LevelFilter::Warn, Duration::from_secs(1));
     Ok(Database::connect(opts).await?)
 }
 
@@ -57,11 +64,31 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Runs `f` in a write transaction: on SQLite it begins `IMMEDIATE`, taking
-/// the write lock up front, so a transaction that reads before it writes
-/// waits for other writers (busy timeout) instead of failing with
+/// One gate per SQLite file: the instance's write transactions queue on it
+/// (first come, first served) BEFORE taking a pooled connection, so that
+/// writers waiting for SQLite's single write lock neither hold connections
+/// the readers need nor sleep-poll in SQLite's busy handler (which is
+/// unfair and gave multi-second tails under load). PostgreSQL: no gate.
+pub fn sqlite_gate(db: &DatabaseConnection) -> Option<Arc<tokio::sync::Mutex<()>>> {
+    static GATES: LazyLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
+        LazyLock::new(Default::default);
+    if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
+        return None;
+    }
+    let path = db
+        .get_sqlite_connection_pool()
+        .connect_options()
+        .get_filename()
+        .to_path_buf();
+    let mut gates = GATES.lock().ok()?;
+    Some(gates.entry(path).or_default().clone())
+}
+
+/// Runs `f` in a write transaction: on SQLite it waits at the file's
+/// [`sqlite_gate`], then begins `IMMEDIATE`, taking the write lock up front,
+/// so a transaction that reads before it writes never fails with
 /// `SQLITE_BUSY_SNAPSHOT`; on PostgreSQL it is an ordinary transaction.
-/// Commits on `Ok`, rolls back on `Err`.
+/// Commits on `Ok`, rolls back on `Err`. Never nest two of them.
 pub async fn write_tx<F, T>(db: &DatabaseConnection, f: F) -> Result<T, crate::error::AppError>
 where
     F: for<'c> FnOnce(
@@ -72,6 +99,11 @@ where
     T: Send,
 {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let gate = sqlite_gate(db);
+    let _turn = match &gate {
+        Some(g) => Some(g.lock().await),
+        None => None,
+    };
     let txn = db
         .begin_with_options(TransactionOptions {
             sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),

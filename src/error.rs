@@ -139,6 +139,11 @@ impl AppError {
         self
     }
 
+    /// The English message (CLI output, logs).
+    pub fn message_en(&self) -> &str {
+        &self.0.en
+    }
+
     /// The message in the current request's language.
     pub fn message(&self) -> &str {
         i18n::current().pick(&self.0.vi, &self.0.en)

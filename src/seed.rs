@@ -126,5 +126,10 @@ pub async fn on_first_start(db: &DatabaseConnection) -> anyhow::Result<()> {
     services::exams::ensure_default_blueprint(db)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let tasks = services::practical::load_shipped(db).await?;
+    if tasks > 0 {
+        tracing::info!(tasks, "loaded the shipped practical tasks");
+    }
+    services::practical::ensure_default_paper(db).await?;
     Ok(())
 }

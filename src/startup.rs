@@ -24,6 +24,8 @@ pub struct AppState {
     pub issuer: crate::services::certificates::Issuer,
     /// Per-address limiter for certificate lookups.
     pub lookups: crate::routes::limits::Limiter,
+    /// The instance's group-commit writer for answer saves.
+    pub answers: crate::services::answer_writer::AnswerWriter,
 }
 
 pub struct Application {
@@ -64,6 +66,7 @@ impl Application {
             lookups: crate::routes::limits::per_minute(settings.certificates.lookups_per_minute),
             settings: settings.clone(),
             tokens,
+            answers: crate::services::answer_writer::AnswerWriter::start(db.clone()),
         });
 
         let server_state = state.clone();

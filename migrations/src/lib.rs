@@ -13,6 +13,7 @@ mod m20261125_000007_session_proctors;
 mod m20261125_000008_session_approval;
 mod m20261125_000009_certificates;
 mod m20261125_000010_enrolment_outcomes;
+mod m20261125_000011_practical;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000008_session_approval::Migration),
             Box::new(m20261125_000009_certificates::Migration),
             Box::new(m20261125_000010_enrolment_outcomes::Migration),
+            Box::new(m20261125_000011_practical::Migration),
         ]
     }
 }

@@ -1,4 +1,5 @@
 //! sea-orm entities: the tables' shape only; behaviour lives in `store/`.
+pub mod appeal;
 pub mod approval_entry;
 pub mod attempt;
 pub mod attempt_event;
@@ -23,10 +24,18 @@ pub mod lesson_progress;
 pub mod login_failure;
 pub mod one_time_token;
 pub mod outbox;
+pub mod practical_attempt;
+pub mod practical_mark;
+pub mod practical_paper;
+pub mod practical_submission;
+pub mod practical_task;
+pub mod practical_task_file;
+pub mod practical_upload;
 pub mod question;
 pub mod question_version;
 pub mod quiz_attempt;
 pub mod reminder_log;
+pub mod session_marker;
 pub mod session_proctor;
 pub mod setting;
 pub mod signing_key;

@@ -309,29 +309,61 @@ pub async fn issue_in(
     let Some(a) = attempt::Entity::find_by_id(attempt_id).one(txn).await? else {
         return Err(AppError::not_found());
     };
-    if a.state != GRADED || a.passed != Some(true) {
-        return Ok(Outcome::NotEntitled);
-    }
     let s = exam_session::Entity::find_by_id(a.session_id)
         .one(txn)
         .await?
         .ok_or_else(AppError::not_found)?;
-    let b = blueprint::Entity::find_by_id(s.blueprint_id)
+    issue_with(txn, issuer, a, s, actor).await
+}
+
+/// Issues for a passed theory attempt `a` in session `s`, where `a` is the
+/// candidate's own attempt in `s` or one kept (bảo lưu) from an earlier
+/// session when `s` has a practical part the candidate passed now. A session
+/// with a practical part issues only with a pass in both parts.
+async fn issue_with(
+    txn: &impl ConnectionTrait,
+    issuer: &Issuer,
+    a: attempt::Model,
+    s: exam_session::Model,
+    actor: Option<Uuid>,
+) -> Result<Outcome, AppError> {
+    if a.state != GRADED || a.passed != Some(true) {
+        return Ok(Outcome::NotEntitled);
+    }
+    let theory_session = if a.session_id == s.id {
+        s.clone()
+    } else {
+        exam_session::Entity::find_by_id(a.session_id)
+            .one(txn)
+            .await?
+            .ok_or_else(AppError::not_found)?
+    };
+    let b = blueprint::Entity::find_by_id(theory_session.blueprint_id)
         .one(txn)
         .await?
         .ok_or_else(AppError::not_found)?;
     let Some(level) = blueprint_level(&b) else {
         return Ok(Outcome::NotEntitled);
     };
+    if s.practical_paper_id.is_some()
+        && !crate::services::practical::practical_pass(txn, a.user_id, &s, Utc::now()).await?
+    {
+        return Ok(Outcome::NotEntitled);
+    }
     if s.issue_mode == AFTER_APPROVAL {
-        let listed = approval_entry::Entity::find()
-            .filter(approval_entry::Column::SessionId.eq(s.id))
-            .filter(approval_entry::Column::AttemptId.eq(a.id))
-            .filter(approval_entry::Column::Passed.eq(true))
-            .one(txn)
-            .await?;
-        if s.approved_at.is_none() || listed.is_none() {
+        if s.approved_at.is_none() {
             return Ok(Outcome::NotEntitled);
+        }
+        if a.session_id == s.id {
+            let listed = approval_entry::Entity::find()
+                .filter(approval_entry::Column::SessionId.eq(s.id))
+                .filter(approval_entry::Column::AttemptId.eq(a.id))
+                .filter(approval_entry::Column::Passed.eq(true))
+                .one(txn)
+                .await?;
+            if listed.is_none() {
+                return Ok(Outcome::NotEntitled);
+            }
         }
     }
     let existing = |txn| existing_for(txn, a.user_id, s.id, level);
@@ -495,6 +527,92 @@ pub async fn issue_for_attempt(
     .await
 }
 
+/// Issues after a practical attempt has passed: with the candidate's passed
+/// theory attempt in the same session, or one kept from an earlier session.
+pub async fn issue_for_practical(
+    db: &DatabaseConnection,
+    issuer: &Issuer,
+    practical_attempt_id: Uuid,
+) -> Result<Outcome, AppError> {
+    let issuer = issuer.clone();
+    crate::db::write_tx(db, |txn| {
+        Box::pin(async move {
+            let Some(p) =
+                crate::entities::practical_attempt::Entity::find_by_id(practical_attempt_id)
+                    .one(txn)
+                    .await?
+            else {
+                return Err(AppError::not_found());
+            };
+            let s = exam_session::Entity::find_by_id(p.session_id)
+                .one(txn)
+                .await?
+                .ok_or_else(AppError::not_found)?;
+            let Some(a) =
+                crate::services::practical::theory_pass(txn, p.user_id, &s, Utc::now()).await?
+            else {
+                return Ok(Outcome::NotEntitled);
+            };
+            issue_with(txn, &issuer, a, s, None).await
+        })
+    })
+    .await
+}
+
+/// Revokes (reason: issuer's error) the valid certificates a candidate got
+/// from a session, after an appeal turned the result into a fail.
+pub async fn revoke_for_session(
+    db: &DatabaseConnection,
+    user: Uuid,
+    session: Uuid,
+    actor: Option<Uuid>,
+    note: &str,
+) -> Result<usize, AppError> {
+    let note = note.to_string();
+    crate::db::write_tx(db, |txn| {
+        Box::pin(async move {
+            let now = Utc::now();
+            let certs = certificate::Entity::find()
+                .filter(certificate::Column::UserId.eq(user))
+                .filter(certificate::Column::SessionId.eq(session))
+                .filter(certificate::Column::RevokedAt.is_null())
+                .all(txn)
+                .await?;
+            for c in &certs {
+                certificate::Entity::update_many()
+                    .col_expr(certificate::Column::RevokedAt, Expr::value(now))
+                    .col_expr(
+                        certificate::Column::RevokedOn,
+                        Expr::value(c.issued_on.max(now.date_naive())),
+                    )
+                    .col_expr(
+                        certificate::Column::RevocationReason,
+                        Expr::value(RevocationReason::IssuerError.as_str()),
+                    )
+                    .col_expr(
+                        certificate::Column::RevocationNote,
+                        Expr::value(note.clone()),
+                    )
+                    .col_expr(certificate::Column::RevokedBy, Expr::value(actor))
+                    .filter(certificate::Column::Id.eq(c.id))
+                    .exec(txn)
+                    .await?;
+                record(
+                    txn,
+                    c.id,
+                    "revoked",
+                    actor,
+                    Some(RevocationReason::IssuerError.as_str().into()),
+                    Some(note.clone()),
+                )
+                .await?;
+            }
+            Ok(certs.len())
+        })
+    })
+    .await
+}
+
 /// Issues every certificate that is due and missing: passed attempts of
 /// sessions issuing on grading, and of approved sessions. Returns how many.
 pub async fn issue_pending(db: &DatabaseConnection, issuer: &Issuer) -> Result<usize, AppError> {
@@ -600,13 +718,19 @@ pub async fn approve_in(
     }
     let mut entries: Vec<attempt::Model> = best.into_values().collect();
     entries.sort_by_key(|a| (a.user_id, a.number));
+    let now = Utc::now();
     for a in &entries {
+        // A two-part session passes a candidate only with both parts.
+        let passed = a.passed == Some(true)
+            && (session.practical_paper_id.is_none()
+                || crate::services::practical::practical_pass(txn, a.user_id, session, now)
+                    .await?);
         approval_entry::ActiveModel {
             session_id: Set(session.id),
             user_id: Set(a.user_id),
             attempt_id: Set(a.id),
             score: Set(a.score.unwrap_or(0.0)),
-            passed: Set(a.passed == Some(true)),
+            passed: Set(passed),
         }
         .insert(txn)
         .await?;

@@ -25,6 +25,7 @@ use crate::entities::{
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::render;
+use crate::services::answer_writer::{AnswerRow, AnswerWriter};
 use crate::store::questions as bank;
 use crate::store::users::UserRecord;
 
@@ -317,6 +318,16 @@ pub struct SessionInput {
     /// Trainers who proctor the session (admins always may).
     #[serde(default)]
     pub proctor_ids: Vec<Uuid>,
+    /// A practical part: the practical paper drawn for each candidate.
+    pub practical_paper_id: Option<Uuid>,
+    /// The practical pass score (default: the paper's, usually 5.0).
+    pub practical_pass_score: Option<f64>,
+    /// Months a passed part is kept (bảo lưu); default 12.
+    pub reserve_months: Option<i32>,
+    /// Days after the results within which candidates may appeal; default 15.
+    pub appeal_days: Option<i32>,
+    /// Blind marks further apart than this (points) go to a third marker; default 1.
+    pub marking_threshold: Option<f64>,
 }
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
@@ -336,6 +347,11 @@ pub struct SessionView {
     pub proctor_ids: Vec<Uuid>,
     /// When the results were approved (the decision approving results).
     pub approved_at: Option<DateTime<Utc>>,
+    pub practical_paper_id: Option<Uuid>,
+    pub practical_pass_score: Option<f64>,
+    pub reserve_months: i32,
+    pub appeal_days: i32,
+    pub marking_threshold: f64,
 }
 
 pub fn session_view(m: &exam_session::Model) -> SessionView {
@@ -354,6 +370,11 @@ pub fn session_view(m: &exam_session::Model) -> SessionView {
         registration: m.registration.clone(),
         proctor_ids: Vec::new(),
         approved_at: m.approved_at,
+        practical_paper_id: m.practical_paper_id,
+        practical_pass_score: m.practical_pass_score,
+        reserve_months: m.reserve_months,
+        appeal_days: m.appeal_days,
+        marking_threshold: m.marking_threshold,
     }
 }
 
@@ -432,6 +453,29 @@ pub async fn create_session(
             "Invalid review policy.",
         ));
     }
+    if let Some(pid) = input.practical_paper_id
+        && !crate::services::practical::paper_exists(db, pid).await?
+    {
+        return Err(invalid(
+            "Không có đề thực hành này.",
+            "There is no such practical paper.",
+        ));
+    }
+    let reserve_months = input.reserve_months.unwrap_or(12);
+    let appeal_days = input.appeal_days.unwrap_or(15);
+    let marking_threshold = input.marking_threshold.unwrap_or(1.0);
+    if !(0..=60).contains(&reserve_months)
+        || !(0..=90).contains(&appeal_days)
+        || !(0.0..=10.0).contains(&marking_threshold)
+        || input
+            .practical_pass_score
+            .is_some_and(|p| !(0.0..=10.0).contains(&p))
+    {
+        return Err(invalid(
+            "Thời hạn bảo lưu 0–60 tháng, phúc khảo 0–90 ngày, ngưỡng chênh lệch và điểm đạt 0–10.",
+            "Reserve 0–60 months, appeals 0–90 days, threshold and pass score 0–10.",
+        ));
+    }
     let issue_mode = input.issue_mode.unwrap_or_else(|| "on_grading".into());
     if !["on_grading", "after_approval"].contains(&issue_mode.as_str()) {
         return Err(invalid(
@@ -489,6 +533,12 @@ pub async fn create_session(
         created_at: Set(Utc::now()),
         approved_at: Set(None),
         approved_by: Set(None),
+        practical_paper_id: Set(input.practical_paper_id),
+        practical_pass_score: Set(input.practical_pass_score),
+        reserve_months: Set(reserve_months),
+        appeal_days: Set(appeal_days),
+        marking_threshold: Set(marking_threshold),
+        results_at: Set(None),
     }
     .insert(db)
     .await?;
@@ -757,56 +807,56 @@ pub async fn start(
         .user_agent
         .map(|u| u.chars().take(300).collect::<String>());
     let total = items.len() as i32;
-    let inserted = db
-        .transaction::<_, bool, AppError>(|txn| {
-            Box::pin(async move {
-                let res = attempt::Entity::insert(attempt::ActiveModel {
-                    id: Set(id),
-                    session_id: Set(s.id),
-                    user_id: Set(reg.user_id),
-                    number: Set(number),
-                    state: Set(IN_PROGRESS.into()),
-                    seed: Set(seed),
-                    started_at: Set(now),
-                    deadline: Set(deadline),
-                    finished_at: Set(None),
-                    score: Set(None),
-                    correct: Set(None),
-                    total: Set(total),
-                    passed: Set(None),
-                    ip: Set(ip.map(|i| i.to_string())),
-                    user_agent: Set(ua.clone()),
-                })
-                .on_conflict_do_nothing()
+    let inserted = crate::db::write_tx(db, |txn| {
+        Box::pin(async move {
+            let res = attempt::Entity::insert(attempt::ActiveModel {
+                id: Set(id),
+                session_id: Set(s.id),
+                user_id: Set(reg.user_id),
+                number: Set(number),
+                state: Set(IN_PROGRESS.into()),
+                seed: Set(seed),
+                started_at: Set(now),
+                deadline: Set(deadline),
+                finished_at: Set(None),
+                score: Set(None),
+                correct: Set(None),
+                total: Set(total),
+                passed: Set(None),
+                ip: Set(ip.map(|i| i.to_string())),
+                user_agent: Set(ua.clone()),
+            })
+            .on_conflict_do_nothing()
+            .exec_without_returning(txn)
+            .await?;
+            if !matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+                return Ok(false);
+            }
+            let mut rows = Vec::with_capacity(items.len());
+            for (i, item) in items.iter().enumerate() {
+                rows.push(attempt_item::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    attempt_id: Set(id),
+                    question_id: Set(item.question_id),
+                    question_version_id: Set(item.version_id),
+                    position: Set(i as i32 + 1),
+                    option_order: Set(
+                        serde_json::to_string(&item.option_order).map_err(AppError::internal)?
+                    ),
+                    selected: Set(None),
+                    credit: Set(None),
+                    graded_at: Set(None),
+                    saved_at: Set(None),
+                });
+            }
+            attempt_item::Entity::insert_many(rows)
                 .exec_without_returning(txn)
                 .await?;
-                if !matches!(res, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
-                    return Ok(false);
-                }
-                let mut rows = Vec::with_capacity(items.len());
-                for (i, item) in items.iter().enumerate() {
-                    rows.push(attempt_item::ActiveModel {
-                        id: Set(Uuid::now_v7()),
-                        attempt_id: Set(id),
-                        question_id: Set(item.question_id),
-                        question_version_id: Set(item.version_id),
-                        position: Set(i as i32 + 1),
-                        option_order: Set(serde_json::to_string(&item.option_order)
-                            .map_err(AppError::internal)?),
-                        selected: Set(None),
-                        credit: Set(None),
-                        graded_at: Set(None),
-                        saved_at: Set(None),
-                    });
-                }
-                attempt_item::Entity::insert_many(rows)
-                    .exec_without_returning(txn)
-                    .await?;
-                event(txn, id, "start", None, ip, ua).await?;
-                Ok(true)
-            })
+            event(txn, id, "start", None, ip, ua).await?;
+            Ok(true)
         })
-        .await?;
+    })
+    .await?;
     // Two simultaneous starts: the loser returns the winner's attempt.
     let a = if inserted {
         attempt::Entity::find_by_id(id).one(db).await?
@@ -878,22 +928,22 @@ async fn view_with(
     let mut answers = HashMap::new();
     let mut key = HashMap::new();
     for it in &items {
-        let Some(v) = bank::version_cached(db, it.question_version_id).await? else {
-            continue;
+        let q = match rendered(db, it.question_version_id).await {
+            Ok(q) => q,
+            Err(e) if e.status() == actix_web::http::StatusCode::NOT_FOUND => continue,
+            Err(e) => return Err(e),
         };
-        let format = TextFormat::parse(&v.format).unwrap_or_default();
-        let options = bank::parse_options(&v.options);
         let order: Vec<Uuid> = serde_json::from_str(&it.option_order).unwrap_or_default();
         questions.push(AttemptQuestion {
             position: it.position,
-            stem_html: render::to_html(&v.stem, format),
-            multiple: QuestionType::parse(&v.qtype) == Some(QuestionType::Multiple),
+            stem_html: q.stem_html.clone(),
+            multiple: q.multiple,
             options: order
                 .iter()
-                .filter_map(|id| options.iter().find(|o| o.id == *id))
+                .filter_map(|id| q.options.iter().find(|o| o.0 == *id))
                 .map(|o| AttemptOption {
-                    id: o.id,
-                    text_html: render::to_inline_html(&o.text, format),
+                    id: o.0,
+                    text_html: o.1.clone(),
                 })
                 .collect(),
         });
@@ -907,10 +957,10 @@ async fn view_with(
         }
         key.insert(
             it.position.to_string(),
-            options
+            q.options
                 .iter()
-                .filter(|o| o.correct)
-                .map(|o| o.id)
+                .filter(|o| o.2)
+                .map(|o| o.0)
                 .collect::<Vec<_>>(),
         );
     }
@@ -943,20 +993,25 @@ fn result_of(a: &attempt::Model) -> AttemptResult {
     }
 }
 
-/// An attempt and its session; 404 when either is missing.
+/// An attempt and its session in one query; 404 when either is missing.
 async fn attempt_with_session(
     db: &DatabaseConnection,
     id: Uuid,
 ) -> Result<(attempt::Model, exam_session::Model), AppError> {
-    let a = attempt::Entity::find_by_id(id)
+    use sea_orm::{JoinType, QuerySelect, RelationDef};
+    let rel: RelationDef = attempt::Entity::belongs_to(exam_session::Entity)
+        .from(attempt::Column::SessionId)
+        .to(exam_session::Column::Id)
+        .into();
+    match attempt::Entity::find_by_id(id)
+        .join(JoinType::InnerJoin, rel)
+        .select_also(exam_session::Entity)
         .one(db)
         .await?
-        .ok_or_else(AppError::not_found)?;
-    let s = exam_session::Entity::find_by_id(a.session_id)
-        .one(db)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    Ok((a, s))
+    {
+        Some((a, Some(s))) => Ok((a, s)),
+        _ => Err(AppError::not_found()),
+    }
 }
 
 /// The attempt if it is the caller's; 404 otherwise (its existence stays private).
@@ -965,15 +1020,10 @@ async fn mine(
     user: &UserRecord,
     id: Uuid,
 ) -> Result<(attempt::Model, exam_session::Model), AppError> {
-    let a = attempt::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .filter(|a| a.user_id == user.user.id)
-        .ok_or_else(AppError::not_found)?;
-    let s = exam_session::Entity::find_by_id(a.session_id)
-        .one(db)
-        .await?
-        .ok_or_else(AppError::not_found)?;
+    let (a, s) = attempt_with_session(db, id).await?;
+    if a.user_id != user.user.id {
+        return Err(AppError::not_found());
+    }
     Ok((a, s))
 }
 
@@ -1000,9 +1050,13 @@ pub struct Saved {
     pub deadline: DateTime<Utc>,
 }
 
-/// Saves one answer (last write wins); `[]` clears it.
+/// Saves one answer (last write wins); `[]` clears it. The write goes
+/// through the instance's [`AnswerWriter`] (group commit): the answer is
+/// acknowledged once its transaction has committed.
+#[allow(clippy::too_many_arguments)]
 pub async fn save(
     db: &DatabaseConnection,
+    writer: &AnswerWriter,
     grace: Duration,
     user: &UserRecord,
     id: Uuid,
@@ -1028,13 +1082,11 @@ pub async fn save(
             "Time is up; this answer was not saved.",
         ));
     }
-    let item = attempt_item::Entity::find()
-        .filter(attempt_item::Column::AttemptId.eq(a.id))
-        .filter(attempt_item::Column::Position.eq(position))
-        .one(db)
-        .await?
+    let paper = paper_cached(db, a.id).await?;
+    let item = paper
+        .iter()
+        .find(|p| p.position == position)
         .ok_or_else(AppError::not_found)?;
-    let order: Vec<Uuid> = serde_json::from_str(&item.option_order).unwrap_or_default();
     let unique: HashSet<Uuid> = option_ids.iter().copied().collect();
     if unique.len() != option_ids.len() {
         return Err(invalid(
@@ -1042,52 +1094,126 @@ pub async fn save(
             "An option is chosen twice.",
         ));
     }
-    if option_ids.iter().any(|o| !order.contains(o)) {
+    if option_ids.iter().any(|o| !item.order.contains(o)) {
         return Err(invalid(
             "Phương án không thuộc câu hỏi này.",
             "An option is not on this question.",
         ));
     }
-    let v = bank::version_cached(db, item.question_version_id)
-        .await?
-        .ok_or_else(AppError::not_found)?;
-    if QuestionType::parse(&v.qtype) != Some(QuestionType::Multiple) && option_ids.len() > 1 {
+    let q = rendered(db, item.version_id).await?;
+    if !q.multiple && option_ids.len() > 1 {
         return Err(invalid(
             "Câu hỏi này chỉ chọn một phương án.",
             "This question takes one option.",
         ));
     }
-    // The answer and its audit line in one write transaction.
     let selected = serde_json::to_string(&option_ids).map_err(AppError::internal)?;
-    let (item_id, attempt_id) = (item.id, a.id);
-    crate::db::write_tx(db, |txn| {
-        Box::pin(async move {
-            let res = attempt_item::Entity::update_many()
-                .col_expr(
-                    attempt_item::Column::Selected,
-                    Expr::value(selected.clone()),
-                )
-                .col_expr(attempt_item::Column::SavedAt, Expr::value(now))
-                .filter(attempt_item::Column::Id.eq(item_id))
-                .filter(attempt_item::Column::GradedAt.is_null())
-                .exec(txn)
-                .await?;
-            if res.rows_affected == 0 {
-                return Err(err_state(
-                    "attempt_finished",
-                    "Bài thi đã nộp.",
-                    "The attempt is already finished.",
-                ));
-            }
-            event(txn, attempt_id, "save", Some(position), ip, Some(selected)).await
+    let written = writer
+        .write(AnswerRow {
+            item_id: item.id,
+            attempt_id: a.id,
+            position,
+            selected,
+            at: now,
+            ip,
         })
-    })
-    .await?;
+        .await?;
+    if !written {
+        return Err(err_state(
+            "attempt_finished",
+            "Bài thi đã nộp.",
+            "The attempt is already finished.",
+        ));
+    }
     Ok(Saved {
         saved_at: now,
         server_now: Utc::now(),
         deadline: a.deadline,
     })
+}
+
+/// What never changes about a paper item once drawn.
+struct PaperItem {
+    id: Uuid,
+    position: i32,
+    version_id: Uuid,
+    order: Vec<Uuid>,
+}
+
+type Paper = std::sync::Arc<Vec<PaperItem>>;
+
+/// Papers by attempt, per instance: items, their questions and option order
+/// are fixed when the attempt starts, so every instance may keep them.
+static PAPERS: std::sync::LazyLock<std::sync::Mutex<HashMap<Uuid, Paper>>> =
+    std::sync::LazyLock::new(Default::default);
+
+async fn paper_cached(db: &impl ConnectionTrait, attempt_id: Uuid) -> Result<Paper, AppError> {
+    if let Ok(cache) = PAPERS.lock()
+        && let Some(p) = cache.get(&attempt_id)
+    {
+        return Ok(p.clone());
+    }
+    let items = items_of(db, attempt_id).await?;
+    let paper: Paper = std::sync::Arc::new(
+        items
+            .into_iter()
+            .map(|it| PaperItem {
+                id: it.id,
+                position: it.position,
+                version_id: it.question_version_id,
+                order: serde_json::from_str(&it.option_order).unwrap_or_default(),
+            })
+            .collect(),
+    );
+    if let Ok(mut cache) = PAPERS.lock() {
+        if cache.len() > 100_000 {
+            cache.clear();
+        }
+        cache.insert(attempt_id, paper.clone());
+    }
+    Ok(paper)
+}
+
+/// A question version as a candidate sees it, rendered once per instance
+/// (versions never change once written).
+struct Rendered {
+    stem_html: String,
+    multiple: bool,
+    /// Option id, its HTML, and whether it is right.
+    options: Vec<(Uuid, String, bool)>,
+}
+
+static RENDERED: std::sync::LazyLock<std::sync::Mutex<HashMap<Uuid, std::sync::Arc<Rendered>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+async fn rendered(
+    db: &impl ConnectionTrait,
+    version_id: Uuid,
+) -> Result<std::sync::Arc<Rendered>, AppError> {
+    if let Ok(cache) = RENDERED.lock()
+        && let Some(r) = cache.get(&version_id)
+    {
+        return Ok(r.clone());
+    }
+    let v = bank::version_cached(db, version_id)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let format = TextFormat::parse(&v.format).unwrap_or_default();
+    let r = std::sync::Arc::new(Rendered {
+        stem_html: render::to_html(&v.stem, format),
+        multiple: QuestionType::parse(&v.qtype) == Some(QuestionType::Multiple),
+        options: bank::parse_options(&v.options)
+            .into_iter()
+            .map(|o| (o.id, render::to_inline_html(&o.text, format), o.correct))
+            .collect(),
+    });
+    if let Ok(mut cache) = RENDERED.lock() {
+        if cache.len() > 50_000 {
+            cache.clear();
+        }
+        cache.insert(version_id, r.clone());
+    }
+    Ok(r)
 }
 
 /// Submits (once); a repeat returns the same result.
@@ -1149,7 +1275,7 @@ pub async fn finish(
     // One transaction: claim the attempt (only one finisher wins), then read
     // its items under a lock, so that a save racing the finish either lands
     // before and counts, or finds the item graded and is refused.
-    db.transaction::<_, (), AppError>(|txn| {
+    crate::db::write_tx(db, |txn| {
         Box::pin(async move {
             let claimed = attempt::Entity::update_many()
                 .col_expr(attempt::Column::State, Expr::value(GRADED))
@@ -1219,6 +1345,85 @@ pub async fn finish(
         .ok_or_else(AppError::not_found)
 }
 
+/// Re-grades a graded attempt from its stored answers (an appeal on the
+/// multiple-choice part): the score the stored answers earn now, and whether
+/// it passes. Updates the attempt when the score differs.
+pub async fn regrade(db: &DatabaseConnection, id: Uuid) -> Result<(f64, bool), AppError> {
+    let a = attempt::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    if a.state != GRADED {
+        return Err(err_state(
+            "attempt_not_finished",
+            "Bài thi chưa kết thúc.",
+            "The attempt is not finished.",
+        ));
+    }
+    let s = exam_session::Entity::find_by_id(a.session_id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let b = bp::Entity::find_by_id(s.blueprint_id)
+        .one(db)
+        .await?
+        .ok_or_else(AppError::not_found)?;
+    let scoring: Scoring =
+        serde_json::from_value(serde_json::Value::String(b.multiple_scoring.clone()))
+            .unwrap_or_default();
+    let items = items_of(db, a.id).await?;
+    let mut all = Vec::with_capacity(items.len());
+    for it in &items {
+        let credit = match bank::version_cached(db, it.question_version_id).await? {
+            Some(v) => {
+                let options = bank::parse_options(&v.options);
+                let correct: Vec<Uuid> =
+                    options.iter().filter(|o| o.correct).map(|o| o.id).collect();
+                let chosen: Vec<Uuid> = it
+                    .selected
+                    .as_deref()
+                    .and_then(|s| serde_json::from_str(s).ok())
+                    .unwrap_or_default();
+                paper::credit(
+                    QuestionType::parse(&v.qtype).unwrap_or(QuestionType::Single),
+                    &correct,
+                    &chosen,
+                    scoring,
+                )
+            }
+            None => 0.0,
+        };
+        all.push(credit);
+    }
+    let score = paper::score(&all);
+    let passed = score + 1e-9 >= b.pass_score;
+    if a.score != Some(score) || a.passed != Some(passed) {
+        let correct = all.iter().filter(|c| **c >= 1.0).count() as i32;
+        crate::db::write_tx(db, |txn| {
+            Box::pin(async move {
+                attempt::Entity::update_many()
+                    .col_expr(attempt::Column::Score, Expr::value(score))
+                    .col_expr(attempt::Column::Correct, Expr::value(correct))
+                    .col_expr(attempt::Column::Passed, Expr::value(passed))
+                    .filter(attempt::Column::Id.eq(id))
+                    .exec(txn)
+                    .await?;
+                event(
+                    txn,
+                    id,
+                    "regrade",
+                    None,
+                    None,
+                    Some(format!("score={score}")),
+                )
+                .await
+            })
+        })
+        .await?;
+    }
+    Ok((score, passed))
+}
+
 /// Finishes every attempt whose deadline (plus grace) has passed; returns how many.
 pub async fn sweep(db: &DatabaseConnection, grace: Duration) -> Result<usize, AppError> {
     let due = attempt::Entity::find()
@@ -1245,6 +1450,9 @@ pub async fn run_sweeper(
     loop {
         if let Err(e) = sweep(&db, grace).await {
             tracing::warn!(error = ?e, "attempt sweeper pass failed");
+        }
+        if let Err(e) = crate::services::practical::sweep(&db, grace).await {
+            tracing::warn!(error = ?e, "practical sweeper pass failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(std::time::Duration::from_secs(5)) => {}

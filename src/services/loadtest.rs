@@ -71,6 +71,11 @@ pub async fn seed(
             registration: Some("open".into()),
             course_id: None,
             proctor_ids: Vec::new(),
+            practical_paper_id: None,
+            practical_pass_score: None,
+            reserve_months: None,
+            appeal_days: None,
+            marking_threshold: None,
         },
     )
     .await?;

@@ -428,6 +428,7 @@ pub async fn basic_session(app: &TestApp) -> Uuid {
         created_at: Set(now),
         approved_at: Set(None),
         approved_by: Set(None),
+        ..Default::default()
     }
     .insert(&app.state.db)
     .await

@@ -14,6 +14,7 @@ mod helpers;
 mod loadday;
 mod mail;
 mod pages;
+mod practical;
 mod questions;
 mod reports;
 mod roster;

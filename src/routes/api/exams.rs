@@ -167,6 +167,7 @@ pub async fn save(
     let (id, position) = path.into_inner();
     let saved = exams::save(
         &state.db,
+        &state.answers,
         state.settings.grace(),
         &user.record,
         id,

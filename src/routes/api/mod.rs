@@ -5,6 +5,7 @@ pub mod classes;
 pub mod courses;
 pub mod exams;
 pub mod me;
+pub mod practical;
 pub mod questions;
 pub mod records;
 pub mod reports;
@@ -15,6 +16,27 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 pub fn configure(cfg: &mut ServiceConfig) {
     cfg.service(auth::token)
+        .service(practical::create_task)
+        .service(practical::tasks)
+        .service(practical::add_file)
+        .service(practical::task_file)
+        .service(practical::create_paper)
+        .service(practical::papers)
+        .service(practical::start)
+        .service(practical::get_attempt)
+        .service(practical::upload_file)
+        .service(practical::submit)
+        .service(practical::assign_marker)
+        .service(practical::queue)
+        .service(practical::submission)
+        .service(practical::submission_file)
+        .service(practical::mark)
+        .service(practical::board)
+        .service(practical::anonymous_key)
+        .service(practical::appeal)
+        .service(practical::my_appeals)
+        .service(practical::pending_appeals)
+        .service(practical::decide_appeal)
         .service(auth::request_reset)
         .service(auth::confirm_reset)
         .service(me::me)

@@ -26,6 +26,7 @@ async fn my_exams(
     PageUser(user): PageUser,
 ) -> Result<HttpResponse, AppError> {
     let sessions = exams::my_sessions(&state.db, user.id()).await?;
+    let practical = crate::services::practical::my_attempts(&state.db, user.id()).await?;
     let lang = lang_of(&req);
     let tz = state.settings.time_zone();
     let rows: Vec<serde_json::Value> = sessions
@@ -37,6 +38,11 @@ async fn my_exams(
                 "closes": m.session.closes_at.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string(),
                 "needs_code": m.session.has_access_code, "attempt_id": m.attempt_id, "state": m.state,
                 "score": m.score.map(|s| crate::routes::pages::study::score_text(s, lang)), "passed": m.passed,
+                "practical": m.session.practical_paper_id.is_some(),
+                "pr": practical.get(&m.session.id).map(|p| serde_json::json!({
+                    "id": p.id, "state": p.state, "passed": p.passed,
+                    "score": p.score.map(|s| crate::routes::pages::study::score_text(s, lang)),
+                })),
             })
         })
         .collect();
@@ -46,9 +52,9 @@ async fn my_exams(
 }
 
 #[derive(Deserialize)]
-struct StartForm {
-    csrf_token: String,
-    access_code: Option<String>,
+pub struct StartForm {
+    pub csrf_token: String,
+    pub access_code: Option<String>,
 }
 
 #[post("/exams/{id}/start")]

@@ -9,6 +9,7 @@ pub mod errors;
 pub mod exam;
 pub mod home;
 pub mod lessons_admin;
+pub mod practical;
 pub mod proctor;
 pub mod questions;
 pub mod records;
@@ -36,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     classes::configure(cfg);
     lessons_admin::configure(cfg);
     exam::configure(cfg);
+    practical::configure(cfg);
     proctor::configure(cfg);
     certificates::configure(cfg);
     reports::configure(cfg);
@@ -72,6 +74,9 @@ fn nav(user: &AuthUser, path: &str) -> Vec<NavItem> {
         items.push(("/classes", "nav_classes"));
         items.push(("/exam-sessions", "nav_sessions"));
         items.push(("/questions", "nav_questions"));
+    }
+    if user.has(Role::Admin) || user.has(Role::Marker) {
+        items.push(("/marking", "nav_marking"));
     }
     if user.has(Role::Admin) || user.has(Role::UnitManager) {
         items.push(("/reports/units", "nav_reports"));

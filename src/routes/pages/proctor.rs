@@ -45,6 +45,10 @@ async fn list(
     let mut ctx = tera::Context::new();
     ctx.insert("sessions", &sessions);
     ctx.insert("blueprints", &exams::blueprints(&state.db).await?);
+    ctx.insert(
+        "practical_papers",
+        &crate::services::practical::papers(&state.db, &user.record).await?,
+    );
     render(&req, &state, Some(&user), "exams/sessions.html", ctx)
 }
 
@@ -60,6 +64,8 @@ struct SessionForm {
     registration: Option<String>,
     review_show: Option<String>,
     issue_mode: Option<String>,
+    /// Empty: no practical part.
+    practical_paper_id: Option<String>,
 }
 
 /// A `datetime-local` value in the installation's time zone, as UTC.
@@ -109,6 +115,14 @@ async fn create(
         registration: form.registration.clone(),
         course_id: None,
         proctor_ids: Vec::new(),
+        practical_paper_id: form
+            .practical_paper_id
+            .as_deref()
+            .and_then(|p| Uuid::parse_str(p.trim()).ok()),
+        practical_pass_score: None,
+        reserve_months: None,
+        appeal_days: None,
+        marking_threshold: None,
     };
     match exams::create_session(&state.db, &user.record, input).await {
         Ok(s) => Ok(redirect_with_flash(
