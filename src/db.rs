@@ -69,9 +69,19 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 /// writers waiting for SQLite's single write lock neither hold connections
 /// the readers need nor sleep-poll in SQLite's busy handler (which is
 /// unfair and gave multi-second tails under load). PostgreSQL: no gate.
-pub fn sqlite_gate(db: &DatabaseConnection) -> Option<Arc<tokio::sync::Mutex<()>>> {
-    static GATES: LazyLock<Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>> =
-        LazyLock::new(Default::default);
+///
+/// Two locks: ordinary writers queue on `queue` and then take `lock`; the
+/// answer writer (saves, batched) takes `lock` directly, so a save batch
+/// waits for at most the transaction running and one more, never for a
+/// queue of submits.
+#[derive(Default)]
+pub struct Gate {
+    pub queue: tokio::sync::Mutex<()>,
+    pub lock: tokio::sync::Mutex<()>,
+}
+
+pub fn sqlite_gate(db: &DatabaseConnection) -> Option<Arc<Gate>> {
+    static GATES: LazyLock<Mutex<HashMap<PathBuf, Arc<Gate>>>> = LazyLock::new(Default::default);
     if db.get_database_backend() != sea_orm::DatabaseBackend::Sqlite {
         return None;
     }
@@ -100,8 +110,12 @@ where
 {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     let gate = sqlite_gate(db);
+    let _queued = match &gate {
+        Some(g) => Some(g.queue.lock().await),
+        None => None,
+    };
     let _turn = match &gate {
-        Some(g) => Some(g.lock().await),
+        Some(g) => Some(g.lock.lock().await),
         None => None,
     };
     let txn = db

@@ -67,6 +67,9 @@ pub struct Report {
     pub peak_saves_per_s: usize,
     /// Saves per second from the first save to the last.
     pub mean_saves_per_s: f64,
+    /// Saves per second while every candidate is answering: from the last
+    /// start to the first submit (0 when that window is under a second).
+    pub steady_saves_per_s: f64,
     pub exam_seconds: f64,
     /// Peak resident memory of the server process(es), MB.
     pub server_peak_rss_mb: Vec<f64>,
@@ -468,6 +471,25 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     ) {
         report.mean_saves_per_s = saves.len() as f64 / ((last - first) / 1000.0).max(1e-3);
     }
+    let last_start = samples
+        .iter()
+        .filter(|s| s.0 == "start")
+        .map(|s| s.1 + s.2)
+        .reduce(f64::max);
+    let first_submit = samples
+        .iter()
+        .filter(|s| s.0 == "submit")
+        .map(|s| s.1)
+        .reduce(f64::min);
+    if let (Some(from), Some(to)) = (last_start, first_submit)
+        && to - from >= 1000.0
+    {
+        let n = saves
+            .iter()
+            .filter(|s| (from..=to).contains(&(s.1 + s.2)))
+            .count();
+        report.steady_saves_per_s = n as f64 / ((to - from) / 1000.0);
+    }
     Ok(report)
 }
 
@@ -643,13 +665,14 @@ async fn candidate(
 /// A human-readable summary.
 pub fn summary(r: &Report) -> String {
     let mut s = format!(
-        "{} candidates; exam phase {:.1} s; logins {:.1}/s; peak starts {}/s; peak saves {}/s; mean saves {:.0}/s\n",
+        "{} candidates; exam phase {:.1} s; logins {:.1}/s; peak starts {}/s; peak saves {}/s; mean saves {:.0}/s; steady saves {:.0}/s\n",
         r.candidates,
         r.exam_seconds,
         r.login_rate,
         r.peak_starts_per_s,
         r.peak_saves_per_s,
-        r.mean_saves_per_s
+        r.mean_saves_per_s,
+        r.steady_saves_per_s
     );
     s.push_str("kind        count  errors     p50 ms     p95 ms     p99 ms     max ms\n");
     for (k, v) in &r.kinds {

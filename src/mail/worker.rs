@@ -71,25 +71,48 @@ pub async fn deliver_due(
     transport: &Transport,
 ) -> anyhow::Result<usize> {
     let from: Mailbox = settings.smtp.from.parse()?;
-    let due = outbox::claim_due(
-        db,
-        chrono::Utc::now(),
-        chrono::Duration::seconds(120),
-        settings.mail.max_attempts,
-        50,
-    )
-    .await?;
+    // Writes go through `write_tx` (on SQLite: the write gate, in turn with
+    // the exam's writers instead of polling for the file lock).
+    let max_attempts = settings.mail.max_attempts;
+    if !outbox::has_due(db, chrono::Utc::now(), max_attempts).await? {
+        return Ok(0);
+    }
+    let due = crate::db::write_tx(db, |txn| {
+        Box::pin(async move {
+            Ok(outbox::claim_due(
+                txn,
+                chrono::Utc::now(),
+                chrono::Duration::seconds(120),
+                max_attempts,
+                50,
+            )
+            .await?)
+        })
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut sent = 0;
     for m in due {
-        match transport.send(&from, &m).await {
-            Ok(()) => {
-                outbox::mark_sent(db, m.id).await?;
-                sent += 1;
-            }
-            Err(e) => {
-                tracing::warn!(id = %m.id, error = %e, "mail delivery failed; will retry");
-                outbox::mark_failed(db, &m, &e.to_string()).await?;
-            }
+        let outcome = transport.send(&from, &m).await;
+        if let Err(e) = &outcome {
+            tracing::warn!(id = %m.id, error = %e, "mail delivery failed; will retry");
+        }
+        let ok = outcome.is_ok();
+        let error = outcome.err().map(|e| e.to_string()).unwrap_or_default();
+        crate::db::write_tx(db, |txn| {
+            Box::pin(async move {
+                if ok {
+                    outbox::mark_sent(txn, m.id).await?;
+                } else {
+                    outbox::mark_failed(txn, &m, &error).await?;
+                }
+                Ok(())
+            })
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        if ok {
+            sent += 1;
         }
     }
     Ok(sent)

@@ -123,9 +123,10 @@ async fn write_batch(
     rows: &[&AnswerRow],
 ) -> Result<Vec<bool>, sea_orm::DbErr> {
     use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    // Saves go straight to the write lock, ahead of queued ordinary writers.
     let gate = crate::db::sqlite_gate(db);
     let _turn = match &gate {
-        Some(g) => Some(g.lock().await),
+        Some(g) => Some(g.lock.lock().await),
         None => None,
     };
     let txn = db

@@ -1296,6 +1296,8 @@ pub async fn finish(
                 .await?;
             let now = Utc::now();
             let mut all = Vec::with_capacity(items.len());
+            // Items by credit: one UPDATE per distinct credit (usually two).
+            let mut by_credit: Vec<(f64, Vec<Uuid>)> = Vec::new();
             for it in &items {
                 let credit = match bank::version_cached(txn, it.question_version_id).await? {
                     Some(v) => {
@@ -1317,10 +1319,16 @@ pub async fn finish(
                     None => 0.0,
                 };
                 all.push(credit);
+                match by_credit.iter_mut().find(|(c, _)| *c == credit) {
+                    Some((_, ids)) => ids.push(it.id),
+                    None => by_credit.push((credit, vec![it.id])),
+                }
+            }
+            for (credit, ids) in by_credit {
                 attempt_item::Entity::update_many()
                     .col_expr(attempt_item::Column::Credit, Expr::value(credit))
                     .col_expr(attempt_item::Column::GradedAt, Expr::value(now))
-                    .filter(attempt_item::Column::Id.eq(it.id))
+                    .filter(attempt_item::Column::Id.is_in(ids))
                     .exec(txn)
                     .await?;
             }

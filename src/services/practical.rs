@@ -814,6 +814,16 @@ async fn close_if_due(
 
 /// Closes every practical attempt whose time is over (the sweeper).
 pub async fn sweep(db: &DatabaseConnection, grace: Duration) -> Result<u64, AppError> {
+    // Read first: on SQLite an UPDATE takes the write lock even when it
+    // changes nothing.
+    let due = practical_attempt::Entity::find()
+        .filter(practical_attempt::Column::State.eq(IN_PROGRESS))
+        .filter(practical_attempt::Column::Deadline.lt(Utc::now() - grace))
+        .one(db)
+        .await?;
+    if due.is_none() {
+        return Ok(0);
+    }
     let res = practical_attempt::Entity::update_many()
         .col_expr(practical_attempt::Column::State, Expr::value(SUBMITTED))
         .col_expr(

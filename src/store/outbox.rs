@@ -35,6 +35,27 @@ pub async fn enqueue(
     Ok(id)
 }
 
+/// Whether any message is due (a read: callers skip the write transaction
+/// of [`claim_due`] when nothing is waiting).
+pub async fn has_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    max_attempts: i32,
+) -> Result<bool, DbErr> {
+    Ok(Entity::find()
+        .filter(Column::SentAt.is_null())
+        .filter(Column::NextAttemptAt.lte(now))
+        .filter(Column::Attempts.lt(max_attempts))
+        .filter(
+            Condition::any()
+                .add(Column::LeaseUntil.is_null())
+                .add(Column::LeaseUntil.lt(now)),
+        )
+        .one(db)
+        .await?
+        .is_some())
+}
+
 /// Claims up to `limit` due messages for `lease`; a message claimed by
 /// another instance is skipped.
 pub async fn claim_due(
