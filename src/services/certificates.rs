@@ -559,16 +559,54 @@ pub async fn issue_for_practical(
     .await
 }
 
+/// Marks one certificate revoked and records why.
+async fn revoke_row(
+    txn: &impl ConnectionTrait,
+    c: &certificate::Model,
+    now: chrono::DateTime<Utc>,
+    revoked_on: NaiveDate,
+    reason: RevocationReason,
+    note: Option<String>,
+    actor: Option<Uuid>,
+) -> Result<(), AppError> {
+    certificate::Entity::update_many()
+        .col_expr(certificate::Column::RevokedAt, Expr::value(now))
+        .col_expr(certificate::Column::RevokedOn, Expr::value(revoked_on))
+        .col_expr(
+            certificate::Column::RevocationReason,
+            Expr::value(reason.as_str()),
+        )
+        .col_expr(
+            certificate::Column::RevocationNote,
+            Expr::value(note.clone()),
+        )
+        .col_expr(certificate::Column::RevokedBy, Expr::value(actor))
+        .filter(certificate::Column::Id.eq(c.id))
+        .exec(txn)
+        .await?;
+    record(
+        txn,
+        c.id,
+        "revoked",
+        actor,
+        Some(reason.as_str().into()),
+        note,
+    )
+    .await
+}
+
 /// Revokes (reason: issuer's error) the valid certificates a candidate got
 /// from a session, after an appeal turned the result into a fail.
 pub async fn revoke_for_session(
     db: &DatabaseConnection,
+    issuer: &Issuer,
     user: Uuid,
     session: Uuid,
     actor: Option<Uuid>,
     note: &str,
 ) -> Result<usize, AppError> {
     let note = note.to_string();
+    let tz = issuer.tz;
     crate::db::write_tx(db, |txn| {
         Box::pin(async move {
             let now = Utc::now();
@@ -579,31 +617,15 @@ pub async fn revoke_for_session(
                 .all(txn)
                 .await?;
             for c in &certs {
-                certificate::Entity::update_many()
-                    .col_expr(certificate::Column::RevokedAt, Expr::value(now))
-                    .col_expr(
-                        certificate::Column::RevokedOn,
-                        Expr::value(c.issued_on.max(now.date_naive())),
-                    )
-                    .col_expr(
-                        certificate::Column::RevocationReason,
-                        Expr::value(RevocationReason::IssuerError.as_str()),
-                    )
-                    .col_expr(
-                        certificate::Column::RevocationNote,
-                        Expr::value(note.clone()),
-                    )
-                    .col_expr(certificate::Column::RevokedBy, Expr::value(actor))
-                    .filter(certificate::Column::Id.eq(c.id))
-                    .exec(txn)
-                    .await?;
-                record(
+                let revoked_on = c.issued_on.max(now.with_timezone(&tz).date_naive());
+                revoke_row(
                     txn,
-                    c.id,
-                    "revoked",
-                    actor,
-                    Some(RevocationReason::IssuerError.as_str().into()),
+                    c,
+                    now,
+                    revoked_on,
+                    RevocationReason::IssuerError,
                     Some(note.clone()),
+                    actor,
                 )
                 .await?;
             }
@@ -874,28 +896,14 @@ pub async fn revoke(
                     continue;
                 }
                 let revoked_on = c.issued_on.max(now.with_timezone(&tz).date_naive());
-                certificate::Entity::update_many()
-                    .col_expr(certificate::Column::RevokedAt, Expr::value(now))
-                    .col_expr(certificate::Column::RevokedOn, Expr::value(revoked_on))
-                    .col_expr(
-                        certificate::Column::RevocationReason,
-                        Expr::value(reason.as_str()),
-                    )
-                    .col_expr(
-                        certificate::Column::RevocationNote,
-                        Expr::value(note.clone()),
-                    )
-                    .col_expr(certificate::Column::RevokedBy, Expr::value(actor_id))
-                    .filter(certificate::Column::Id.eq(c.id))
-                    .exec(txn)
-                    .await?;
-                record(
+                revoke_row(
                     txn,
-                    c.id,
-                    "revoked",
-                    Some(actor_id),
-                    Some(reason.as_str().into()),
+                    &c,
+                    now,
+                    revoked_on,
+                    reason,
                     note.clone(),
+                    Some(actor_id),
                 )
                 .await?;
                 report.revoked.push(raw);

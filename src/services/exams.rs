@@ -673,6 +673,40 @@ fn err_state(code: &'static str, vi: &str, en: &str) -> AppError {
     AppError::conflict(code, vi.to_string(), en.to_string())
 }
 
+/// Refuses a start outside the session's hours or without its access code
+/// (both parts of the exam).
+pub(crate) fn check_open(
+    s: &exam_session::Model,
+    now: DateTime<Utc>,
+    access_code: Option<&str>,
+) -> Result<(), AppError> {
+    if now < s.opens_at {
+        return Err(err_state(
+            "session_not_open",
+            "Ca thi chưa mở.",
+            "The session is not open yet.",
+        ));
+    }
+    if now >= s.closes_at {
+        return Err(err_state(
+            "session_closed",
+            "Ca thi đã đóng.",
+            "The session has closed.",
+        ));
+    }
+    if let Some(code) = &s.access_code
+        && access_code.map(str::trim) != Some(code.as_str())
+    {
+        return Err(AppError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "wrong_access_code",
+            "Mã truy cập không đúng.",
+            "Wrong access code.",
+        ));
+    }
+    Ok(())
+}
+
 /// Refuses an address outside the session's allow-list (when it has one).
 fn check_address(s: &exam_session::Model, ip: Option<IpAddr>) -> Result<(), AppError> {
     let allow: Vec<String> = serde_json::from_str(&s.ip_allow).unwrap_or_default();
@@ -736,30 +770,7 @@ pub async fn start(
             return Ok((view(db, &a, &s).await?, false));
         }
     }
-    if now < s.opens_at {
-        return Err(err_state(
-            "session_not_open",
-            "Ca thi chưa mở.",
-            "The session is not open yet.",
-        ));
-    }
-    if now >= s.closes_at {
-        return Err(err_state(
-            "session_closed",
-            "Ca thi đã đóng.",
-            "The session has closed.",
-        ));
-    }
-    if let Some(code) = &s.access_code
-        && access_code.map(str::trim) != Some(code.as_str())
-    {
-        return Err(AppError::new(
-            actix_web::http::StatusCode::FORBIDDEN,
-            "wrong_access_code",
-            "Mã truy cập không đúng.",
-            "Wrong access code.",
-        ));
-    }
+    check_open(&s, now, access_code)?;
     check_address(&s, req.ip)?;
     let attempts_finished = existing.iter().filter(|a| a.state != IN_PROGRESS).count() as i32;
     if attempts_finished >= s.attempts_allowed {
@@ -1299,25 +1310,7 @@ pub async fn finish(
             // Items by credit: one UPDATE per distinct credit (usually two).
             let mut by_credit: Vec<(f64, Vec<Uuid>)> = Vec::new();
             for it in &items {
-                let credit = match bank::version_cached(txn, it.question_version_id).await? {
-                    Some(v) => {
-                        let options = bank::parse_options(&v.options);
-                        let correct: Vec<Uuid> =
-                            options.iter().filter(|o| o.correct).map(|o| o.id).collect();
-                        let chosen: Vec<Uuid> = it
-                            .selected
-                            .as_deref()
-                            .and_then(|s| serde_json::from_str(s).ok())
-                            .unwrap_or_default();
-                        paper::credit(
-                            QuestionType::parse(&v.qtype).unwrap_or(QuestionType::Single),
-                            &correct,
-                            &chosen,
-                            scoring,
-                        )
-                    }
-                    None => 0.0,
-                };
+                let credit = item_credit(txn, it, scoring).await?;
                 all.push(credit);
                 match by_credit.iter_mut().find(|(c, _)| *c == credit) {
                     Some((_, ids)) => ids.push(it.id),
@@ -1353,6 +1346,34 @@ pub async fn finish(
         .ok_or_else(AppError::not_found)
 }
 
+/// The credit (0..1) an item's stored answer earns against its question
+/// version's key.
+async fn item_credit(
+    db: &impl ConnectionTrait,
+    it: &attempt_item::Model,
+    scoring: Scoring,
+) -> Result<f64, AppError> {
+    let Some(v) = bank::version_cached(db, it.question_version_id).await? else {
+        return Ok(0.0);
+    };
+    let correct: Vec<Uuid> = bank::parse_options(&v.options)
+        .iter()
+        .filter(|o| o.correct)
+        .map(|o| o.id)
+        .collect();
+    let chosen: Vec<Uuid> = it
+        .selected
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or_default();
+    Ok(paper::credit(
+        QuestionType::parse(&v.qtype).unwrap_or(QuestionType::Single),
+        &correct,
+        &chosen,
+        scoring,
+    ))
+}
+
 /// Re-grades a graded attempt from its stored answers (an appeal on the
 /// multiple-choice part): the score the stored answers earn now, and whether
 /// it passes. Updates the attempt when the score differs.
@@ -1382,26 +1403,7 @@ pub async fn regrade(db: &DatabaseConnection, id: Uuid) -> Result<(f64, bool), A
     let items = items_of(db, a.id).await?;
     let mut all = Vec::with_capacity(items.len());
     for it in &items {
-        let credit = match bank::version_cached(db, it.question_version_id).await? {
-            Some(v) => {
-                let options = bank::parse_options(&v.options);
-                let correct: Vec<Uuid> =
-                    options.iter().filter(|o| o.correct).map(|o| o.id).collect();
-                let chosen: Vec<Uuid> = it
-                    .selected
-                    .as_deref()
-                    .and_then(|s| serde_json::from_str(s).ok())
-                    .unwrap_or_default();
-                paper::credit(
-                    QuestionType::parse(&v.qtype).unwrap_or(QuestionType::Single),
-                    &correct,
-                    &chosen,
-                    scoring,
-                )
-            }
-            None => 0.0,
-        };
-        all.push(credit);
+        all.push(item_credit(db, it, scoring).await?);
     }
     let score = paper::score(&all);
     let passed = score + 1e-9 >= b.pass_score;

@@ -879,29 +879,7 @@ pub async fn start(
         return Ok((attempt_view(db, &a).await?, false));
     }
     let now = Utc::now();
-    if now < s.opens_at {
-        return Err(conflict(
-            "session_not_open",
-            "Ca thi chưa mở.",
-            "The session is not open yet.",
-        ));
-    }
-    if now >= s.closes_at {
-        return Err(conflict(
-            "session_closed",
-            "Ca thi đã đóng.",
-            "The session has closed.",
-        ));
-    }
-    if let Some(code) = &s.access_code
-        && access_code.map(str::trim) != Some(code.as_str())
-    {
-        return Err(forbidden(
-            "wrong_access_code",
-            "Mã truy cập không đúng.",
-            "Wrong access code.",
-        ));
-    }
+    crate::services::exams::check_open(&s, now, access_code)?;
     let paper = practical_paper::Entity::find_by_id(paper_id)
         .one(db)
         .await?
@@ -1847,6 +1825,7 @@ pub async fn finalize_attempt(
         // rested on it is revoked as an issuer's error.
         crate::services::certificates::revoke_for_session(
             db,
+            issuer,
             a.user_id,
             a.session_id,
             actor,
@@ -2132,6 +2111,7 @@ pub async fn decide_appeal(
         } else if !passed && was_passed == Some(true) {
             crate::services::certificates::revoke_for_session(
                 db,
+                issuer,
                 ap.user_id,
                 ap.session_id,
                 Some(user.user.id),
