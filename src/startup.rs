@@ -91,6 +91,7 @@ impl Application {
                 .wrap(from_fn(routes::pages::errors::html_errors))
                 .wrap(from_fn(crate::auth::csrf::ensure_cookie))
                 .wrap(from_fn(routes::language))
+                .wrap(from_fn(routes::headers::security_headers))
                 .wrap(Compress::default())
                 .wrap(TracingLogger::default())
         })

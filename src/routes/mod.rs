@@ -1,5 +1,6 @@
 //! HTTP: the JSON API under `/api/v1`, HTML pages, health, static files.
 pub mod api;
+pub mod headers;
 pub mod health;
 pub mod limits;
 pub mod media;

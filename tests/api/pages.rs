@@ -442,3 +442,67 @@ fn both_catalogues_have_the_same_keys_and_cover_every_template_key() {
         }
     }
 }
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_no_template_inlines_code() {
+    let app = crate::helpers::spawn_app().await;
+    for path in [
+        "/login",
+        "/health",
+        "/api/v1/me",
+        "/no-such-page",
+        "/static/js/exam.js",
+    ] {
+        let r = app.api.get(app.url(path)).send().await.unwrap();
+        let h = r.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self';"), "{path}: {csp}");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["referrer-policy"], "same-origin", "{path}");
+        // Served over plain HTTP here: no HSTS.
+        assert!(h.get("strict-transport-security").is_none(), "{path}");
+    }
+    // The CSP forbids inline scripts and styles: the templates have none.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    let mut stack = vec![dir];
+    let mut seen = 0;
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+                continue;
+            }
+            let text = std::fs::read_to_string(&p).unwrap();
+            seen += 1;
+            assert!(
+                !text.contains("<script>"),
+                "inline script in {}",
+                p.display()
+            );
+            assert!(
+                !text.contains(" style=\""),
+                "inline style in {}",
+                p.display()
+            );
+            assert!(
+                !text.contains(" onclick="),
+                "inline handler in {}",
+                p.display()
+            );
+        }
+    }
+    assert!(seen > 20);
+}
+
+#[tokio::test]
+async fn hsts_is_sent_when_the_installation_is_served_over_https() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.server.base_url = Some("https://thi.example.vn".into());
+    })
+    .await;
+    let r = app.api.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+}
