@@ -223,6 +223,11 @@ impl Settings {
         }
     }
 
+    /// Cookies carry `Secure` when set so, or when the public URL is HTTPS.
+    pub fn secure_cookies(&self) -> bool {
+        self.auth.secure_cookies || self.base_url().starts_with("https://")
+    }
+
     /// The base URL without a trailing slash.
     pub fn base_url(&self) -> String {
         self.server

@@ -43,7 +43,7 @@ pub async fn ensure_cookie(
         let secure = res
             .request()
             .app_data::<actix_web::web::Data<crate::startup::AppState>>()
-            .is_some_and(|s| s.settings.auth.secure_cookies);
+            .is_some_and(|s| s.settings.secure_cookies());
         let cookie = Cookie::build(COOKIE, v)
             .path("/")
             .same_site(SameSite::Strict)

@@ -505,4 +505,39 @@ async fn hsts_is_sent_when_the_installation_is_served_over_https() {
     .await;
     let r = app.api.get(app.url("/login")).send().await.unwrap();
     assert_eq!(r.headers()["strict-transport-security"], "max-age=31536000");
+    // Cookies are Secure too: the CSRF cookie of the form, and the session.
+    let csrf_cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("csrf="))
+        .unwrap();
+    assert!(csrf_cookie.contains("Secure"), "{csrf_cookie}");
+    let html = r.text().await.unwrap();
+    let token = crate::helpers::csrf_in(&html).unwrap();
+    app.create_user("s@example.vn", &["learner"]).await;
+    let r = app
+        .api
+        .post(app.url("/login"))
+        .header("Cookie", format!("csrf={token}"))
+        .form(&[
+            ("email", "s@example.vn"),
+            ("password", crate::helpers::PASSWORD),
+            ("csrf_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let session = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| !c.starts_with("csrf=") && !c.starts_with("flash="))
+        .unwrap_or_else(|| panic!("no session cookie: {:?}", r.headers()));
+    assert!(
+        session.contains("Secure") && session.contains("HttpOnly"),
+        "{session}"
+    );
 }

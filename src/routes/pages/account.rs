@@ -74,7 +74,7 @@ async fn login_submit(
                 .path("/")
                 .http_only(true)
                 .same_site(SameSite::Lax)
-                .secure(state.settings.auth.secure_cookies)
+                .secure(state.settings.secure_cookies())
                 .max_age(Duration::seconds(state.tokens.ttl_seconds))
                 .finish();
             let mut resp = redirect(&next);
