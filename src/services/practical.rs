@@ -3,7 +3,6 @@
 //! appeals. Rules live in `domain::practical`; file checks in
 //! `domain::office` and `domain::office_checks`.
 use std::collections::{HashMap, HashSet};
-use std::net::IpAddr;
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Duration, Utc};
@@ -1005,7 +1004,6 @@ pub async fn get(
 /// a type the task accepts, without macros, within the size limit, and in
 /// time (deadline + grace). The automatic checks run now; their outcomes
 /// are kept for the markers and never shown to the candidate.
-#[allow(clippy::too_many_arguments)]
 pub async fn upload(
     db: &DatabaseConnection,
     grace: Duration,
@@ -1014,7 +1012,6 @@ pub async fn upload(
     position: i32,
     name: &str,
     bytes: &[u8],
-    _ip: Option<IpAddr>,
 ) -> Result<Uploaded, AppError> {
     let a = mine(db, user, id).await?;
     let now = Utc::now();
@@ -1206,18 +1203,21 @@ pub async fn assign_marker(
             "This person does not have the marker role.",
         ));
     }
+    // Replaces an earlier assignment (e.g. to make them head) in one step.
+    let txn = db.begin().await?;
     session_marker::Entity::delete_many()
         .filter(session_marker::Column::SessionId.eq(session_id))
         .filter(session_marker::Column::UserId.eq(input.user_id))
-        .exec(db)
+        .exec(&txn)
         .await?;
     session_marker::ActiveModel {
         session_id: Set(session_id),
         user_id: Set(input.user_id),
         is_head: Set(input.is_head),
     }
-    .insert(db)
+    .insert(&txn)
     .await?;
+    txn.commit().await?;
     Ok(())
 }
 
@@ -1330,25 +1330,14 @@ async fn next_round(
         Standing::Marking { .. } => None,
         // A third marker of the board, or its head, settles it.
         Standing::Disputed { .. } => Some(Round::Third),
-        Standing::Final(_) => {
-            let appealed = pending_appeal(db, c.attempt.id).await?.is_some();
-            (appealed && !appeal_marked_since(c, db).await?).then_some(Round::Appeal)
-        }
+        // A pending appeal without a re-mark given since it was lodged.
+        Standing::Final(_) => pending_appeal(db, c.attempt.id).await?.and_then(|ap| {
+            (!c.marks
+                .iter()
+                .any(|m| m.round == "appeal" && m.created_at >= ap.requested_at))
+            .then_some(Round::Appeal)
+        }),
     })
-}
-
-/// Whether this submission already has an appeal mark given after the
-/// pending appeal was lodged.
-async fn appeal_marked_since(
-    c: &SubmissionCtx,
-    db: &impl ConnectionTrait,
-) -> Result<bool, AppError> {
-    let Some(ap) = pending_appeal(db, c.attempt.id).await? else {
-        return Ok(false);
-    };
-    Ok(c.marks
-        .iter()
-        .any(|m| m.round == "appeal" && m.created_at >= ap.requested_at))
 }
 
 /// Submissions the caller may mark now, anonymous (markers of the session
@@ -1936,7 +1925,6 @@ fn appeal_view(a: &appeal::Model) -> AppealView {
 /// after the results. `id` is their theory or practical attempt.
 pub async fn request_appeal(
     db: &DatabaseConnection,
-    issuer: &crate::services::certificates::Issuer,
     user: &UserRecord,
     id: Uuid,
     input: AppealInput,
@@ -2038,7 +2026,6 @@ pub async fn request_appeal(
     }
     .insert(db)
     .await?;
-    let _ = issuer;
     Ok(appeal_view(&ap))
 }
 

@@ -215,9 +215,6 @@ pub async fn upload_file(
     let (id, position) = path.into_inner();
     let file = upload::read(&req, payload, practical::MAX_UPLOAD_BYTES).await?;
     let name = query.name.clone().or(file.filename).unwrap_or_default();
-    let ip = crate::auth::login::client_ip(&req, state.settings.server.trust_forwarded_for)
-        .parse()
-        .ok();
     let up = practical::upload(
         &state.db,
         state.settings.grace(),
@@ -226,7 +223,6 @@ pub async fn upload_file(
         position,
         &name,
         &file.bytes,
-        ip,
     )
     .await?;
     Ok(HttpResponse::Created().json(up))
@@ -371,14 +367,7 @@ pub async fn appeal(
     id: web::Path<Uuid>,
     body: web::Json<AppealInput>,
 ) -> Result<HttpResponse, AppError> {
-    let a = practical::request_appeal(
-        &state.db,
-        &state.issuer,
-        &user.record,
-        *id,
-        body.into_inner(),
-    )
-    .await?;
+    let a = practical::request_appeal(&state.db, &user.record, *id, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(a))
 }
 

@@ -114,9 +114,6 @@ async fn upload(
             .map(String::as_str)
             .unwrap_or_default(),
     )?;
-    let ip = crate::auth::login::client_ip(&req, state.settings.server.trust_forwarded_for)
-        .parse()
-        .ok();
     match practical::upload(
         &state.db,
         state.settings.grace(),
@@ -125,7 +122,6 @@ async fn upload(
         position,
         file.filename.as_deref().unwrap_or_default(),
         &file.bytes,
-        ip,
     )
     .await
     {
