@@ -109,6 +109,21 @@ pub enum Command {
         #[arg(long, default_value_t = 180)]
         minutes: i64,
     },
+    /// Copy a running SQLite installation (database with its keys and uploaded
+    /// files, plus the data folder's mail outbox) into one archive FILE.
+    Backup { file: PathBuf },
+    /// Bring back an archive made by `backup` into the data folder (the
+    /// service must be stopped). Refuses to overwrite without --force.
+    Restore {
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+    },
+    /// The tamper-evident audit log.
+    Audit {
+        #[command(subcommand)]
+        action: AuditAction,
+    },
     /// Export the bank to standard output or --output FILE.
     ExportQuestions {
         /// gift, moodle-xml or xlsx.
@@ -119,6 +134,12 @@ pub enum Command {
         #[arg(long)]
         output: Option<PathBuf>,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditAction {
+    /// Recompute the hash chain; exit status 1 at the first broken link.
+    Verify,
 }
 
 pub fn load_settings(cli: &Cli) -> anyhow::Result<Settings> {
@@ -282,6 +303,52 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", serde_json::to_string(&seeded)?);
+            Ok(())
+        }
+        Some(Command::Audit {
+            action: AuditAction::Verify,
+        }) => {
+            crate::telemetry::init("warn");
+            let db = crate::db::connect(&settings).await?;
+            crate::db::migrate(&db).await?;
+            let v = crate::services::audit::verify(&db).await?;
+            match &v.broken {
+                None => {
+                    println!(
+                        "audit log intact: {} entries verified; head {} {}; {} not sealed yet",
+                        v.verified, v.head_seq, v.head_hash, v.pending
+                    );
+                    Ok(())
+                }
+                Some(b) => {
+                    eprintln!(
+                        "audit log BROKEN at entry {}{}{}: {}",
+                        b.seq,
+                        b.id.map(|i| format!(" (id {i}")).unwrap_or_default(),
+                        match (&b.kind, b.at) {
+                            (Some(k), Some(at)) => format!(", {k} at {}", at.to_rfc3339()),
+                            _ => String::new(),
+                        } + if b.id.is_some() { ")" } else { "" },
+                        b.reason
+                    );
+                    eprintln!(
+                        "the {} entries before it verify; last good hash {}",
+                        v.verified, v.head_hash
+                    );
+                    anyhow::bail!("the audit log does not verify")
+                }
+            }
+        }
+        Some(Command::Backup { file }) => {
+            crate::telemetry::init("warn");
+            let r = crate::backup::backup(&settings, &file).await?;
+            println!("{r}");
+            Ok(())
+        }
+        Some(Command::Restore { file, force }) => {
+            crate::telemetry::init("warn");
+            let r = crate::backup::restore(&settings, &file, force).await?;
+            println!("{r}");
             Ok(())
         }
         Some(Command::RotateSigningKey) => {

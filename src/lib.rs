@@ -1,6 +1,7 @@
 //! ictskills: training, exams and certificates for the Vietnamese basic
 //! ICT skills standard (Thông tư 03/2014/TT-BTTTT).
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod configuration;
 pub mod db;

@@ -108,6 +108,10 @@ impl Application {
             settings.grace(),
             stop_rx.clone(),
         ));
+        tokio::spawn(crate::services::audit::run_sealer(
+            db.clone(),
+            stop_rx.clone(),
+        ));
         tokio::spawn(crate::services::certificates::run_issuer(
             db.clone(),
             crate::services::certificates::Issuer::from_settings(&settings),

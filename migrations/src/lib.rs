@@ -14,6 +14,7 @@ mod m20261125_000008_session_approval;
 mod m20261125_000009_certificates;
 mod m20261125_000010_enrolment_outcomes;
 mod m20261125_000011_practical;
+mod m20261125_000012_audit_log;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_certificates::Migration),
             Box::new(m20261125_000010_enrolment_outcomes::Migration),
             Box::new(m20261125_000011_practical::Migration),
+            Box::new(m20261125_000012_audit_log::Migration),
         ]
     }
 }

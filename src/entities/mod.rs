@@ -5,6 +5,7 @@ pub mod attempt;
 pub mod attempt_event;
 pub mod attempt_item;
 pub mod attendance;
+pub mod audit_log;
 pub mod blob;
 pub mod blueprint;
 pub mod certificate;

@@ -500,6 +500,7 @@ async fn record(
     reason: Option<String>,
     note: Option<String>,
 ) -> Result<(), AppError> {
+    let data = serde_json::json!({ "reason": reason, "note": note });
     certificate_event::ActiveModel {
         id: Set(Uuid::now_v7()),
         certificate_id: Set(certificate_id),
@@ -510,6 +511,15 @@ async fn record(
         note: Set(note),
     }
     .insert(db)
+    .await?;
+    crate::services::audit::record(
+        db,
+        actor,
+        &format!("{}{kind}", crate::services::audit::kind::CERTIFICATE),
+        "certificate",
+        certificate_id,
+        data,
+    )
     .await?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -1336,6 +1336,18 @@ pub async fn finish(
                 .exec(txn)
                 .await?;
             event(txn, id, &kind, None, ip, Some(format!("score={score}"))).await?;
+            crate::services::audit::record(
+                txn,
+                None,
+                crate::services::audit::kind::ATTEMPT_GRADED,
+                "attempt",
+                id,
+                serde_json::json!({
+                    "by": kind, "score": score, "passed": passed,
+                    "correct": correct, "total": all.len(),
+                }),
+            )
+            .await?;
             Ok(())
         })
     })
@@ -1426,7 +1438,20 @@ pub async fn regrade(db: &DatabaseConnection, id: Uuid) -> Result<(f64, bool), A
                     None,
                     Some(format!("score={score}")),
                 )
-                .await
+                .await?;
+                crate::services::audit::record(
+                    txn,
+                    None,
+                    crate::services::audit::kind::ATTEMPT_REGRADED,
+                    "attempt",
+                    id,
+                    serde_json::json!({
+                        "score": score, "passed": passed, "correct": correct,
+                        "score_before": a.score, "passed_before": a.passed,
+                    }),
+                )
+                .await?;
+                Ok(())
             })
         })
         .await?;
@@ -1502,34 +1527,47 @@ pub async fn extra_time(
     }
     let deadline =
         (a.deadline + Duration::seconds(i64::from(seconds))).min(s.closes_at.max(a.deadline));
-    let mut am: attempt::ActiveModel = a.clone().into();
-    am.deadline = Set(deadline);
-    let a = am.update(db).await?;
-    exam_registration::Entity::update_many()
-        .col_expr(
-            exam_registration::Column::ExtraSeconds,
-            sea_orm::sea_query::ExprTrait::add(
-                Expr::col(exam_registration::Column::ExtraSeconds),
-                seconds,
-            ),
-        )
-        .filter(exam_registration::Column::SessionId.eq(s.id))
-        .filter(exam_registration::Column::UserId.eq(a.user_id))
-        .exec(db)
-        .await?;
-    event(
-        db,
-        a.id,
-        "extra_time",
-        None,
-        None,
-        Some(format!(
-            "{seconds}s by {}: {}",
-            actor.user.email,
-            reason.trim()
-        )),
-    )
+    let detail = format!("{seconds}s by {}: {}", actor.user.email, reason.trim());
+    let audit = serde_json::json!({
+        "seconds": seconds, "reason": reason.trim(),
+        "deadline_before": a.deadline, "deadline": deadline,
+    });
+    let (actor_id, session_id, user_id) = (actor.user.id, s.id, a.user_id);
+    // One transaction: the new deadline, the registration's total and the record.
+    crate::db::write_tx(db, move |txn| {
+        Box::pin(async move {
+            attempt::Entity::update_many()
+                .col_expr(attempt::Column::Deadline, Expr::value(deadline))
+                .filter(attempt::Column::Id.eq(id))
+                .exec(txn)
+                .await?;
+            exam_registration::Entity::update_many()
+                .col_expr(
+                    exam_registration::Column::ExtraSeconds,
+                    sea_orm::sea_query::ExprTrait::add(
+                        Expr::col(exam_registration::Column::ExtraSeconds),
+                        seconds,
+                    ),
+                )
+                .filter(exam_registration::Column::SessionId.eq(session_id))
+                .filter(exam_registration::Column::UserId.eq(user_id))
+                .exec(txn)
+                .await?;
+            event(txn, id, "extra_time", None, None, Some(detail)).await?;
+            crate::services::audit::record(
+                txn,
+                Some(actor_id),
+                crate::services::audit::kind::ATTEMPT_EXTRA_TIME,
+                "attempt",
+                id,
+                audit,
+            )
+            .await?;
+            Ok(())
+        })
+    })
     .await?;
+    let (a, s) = attempt_with_session(db, id).await?;
     view(db, &a, &s).await
 }
 
@@ -1696,7 +1734,12 @@ pub async fn reopen(
         reason.trim(),
         a.score
     );
-    db.transaction::<_, (), AppError>(|txn| {
+    let audit = serde_json::json!({
+        "minutes": minutes, "reason": reason.trim(), "deadline": deadline,
+        "score_before": a.score, "passed_before": a.passed,
+    });
+    let actor_id = actor.user.id;
+    crate::db::write_tx(db, move |txn| {
         Box::pin(async move {
             attempt::Entity::update_many()
                 .col_expr(attempt::Column::State, Expr::value(IN_PROGRESS))
@@ -1724,6 +1767,15 @@ pub async fn reopen(
                 .exec(txn)
                 .await?;
             event(txn, id, "reopen", None, None, Some(detail)).await?;
+            crate::services::audit::record(
+                txn,
+                Some(actor_id),
+                crate::services::audit::kind::ATTEMPT_REOPENED,
+                "attempt",
+                id,
+                audit,
+            )
+            .await?;
             Ok(())
         })
     })
@@ -1821,6 +1873,15 @@ pub async fn approve(
                     .await?
                     .ok_or_else(AppError::not_found)?;
                 crate::services::certificates::approve_in(txn, &issuer, &s, actor_id).await?;
+                crate::services::audit::record(
+                    txn,
+                    Some(actor_id),
+                    crate::services::audit::kind::SESSION_APPROVED,
+                    "exam_session",
+                    session_id,
+                    serde_json::json!({ "title": s.title }),
+                )
+                .await?;
             }
             Ok(())
         })

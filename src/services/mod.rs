@@ -2,6 +2,7 @@
 //! `domain`, decides, and writes through `store` in one transaction.
 pub mod accounts;
 pub mod answer_writer;
+pub mod audit;
 pub mod certificates;
 pub mod courses;
 pub mod exams;

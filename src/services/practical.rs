@@ -1660,7 +1660,7 @@ pub async fn mark(
                 submission_id: Set(sub_id),
                 marker_id: Set(marker),
                 round: Set(round.as_str().into()),
-                marks: Set(marks_json),
+                marks: Set(marks_json.clone()),
                 total: Set(total),
                 created_at: Set(Utc::now()),
             }
@@ -1674,6 +1674,19 @@ pub async fn mark(
                 ),
                 e => e,
             })?;
+            crate::services::audit::record(
+                txn,
+                Some(marker),
+                crate::services::audit::kind::PRACTICAL_MARK,
+                "practical_submission",
+                sub_id,
+                serde_json::json!({
+                    "mark_id": mark_id, "round": round.as_str(), "total": total,
+                    "marks": serde_json::from_str::<serde_json::Value>(&marks_json)
+                        .unwrap_or(serde_json::Value::Null),
+                }),
+            )
+            .await?;
             settle_submission(txn, sub_id, threshold).await
         })
     })
@@ -1789,6 +1802,18 @@ pub async fn finalize_attempt(
         .filter(practical_attempt::Column::Id.eq(a.id))
         .exec(&txn)
         .await?;
+    crate::services::audit::record(
+        &txn,
+        actor,
+        crate::services::audit::kind::PRACTICAL_RESULT,
+        "practical_attempt",
+        a.id,
+        serde_json::json!({
+            "score": score, "passed": passed, "score_before": a.score,
+            "appeal_decided": appeal.as_ref().filter(|_| appeal_done).map(|ap| ap.id),
+        }),
+    )
+    .await?;
     if let (Some(ap), true) = (&appeal, appeal_done) {
         appeal::Entity::update_many()
             .col_expr(appeal::Column::State, Expr::value("decided"))
@@ -2082,16 +2107,38 @@ pub async fn decide_appeal(
         .and_then(|a| a.passed);
     let (score, passed) = crate::services::exams::regrade(db, ap.attempt_id).await?;
     let now = Utc::now();
-    let decided = appeal::Entity::update_many()
-        .col_expr(appeal::Column::State, Expr::value("decided"))
-        .col_expr(appeal::Column::NewScore, Expr::value(score))
-        .col_expr(appeal::Column::DecidedAt, Expr::value(now))
-        .col_expr(appeal::Column::DecidedBy, Expr::value(user.user.id))
-        .col_expr(appeal::Column::Note, Expr::value(note))
-        .filter(appeal::Column::Id.eq(ap.id))
-        .filter(appeal::Column::State.eq("pending"))
-        .exec(db)
-        .await?;
+    let (appeal_id, actor_id) = (ap.id, user.user.id);
+    let audit = serde_json::json!({
+        "attempt_id": ap.attempt_id, "part": "theory", "score": score,
+        "passed": passed, "passed_before": was_passed, "note": note,
+    });
+    let decided = crate::db::write_tx(db, move |txn| {
+        Box::pin(async move {
+            let decided = appeal::Entity::update_many()
+                .col_expr(appeal::Column::State, Expr::value("decided"))
+                .col_expr(appeal::Column::NewScore, Expr::value(score))
+                .col_expr(appeal::Column::DecidedAt, Expr::value(now))
+                .col_expr(appeal::Column::DecidedBy, Expr::value(actor_id))
+                .col_expr(appeal::Column::Note, Expr::value(note))
+                .filter(appeal::Column::Id.eq(appeal_id))
+                .filter(appeal::Column::State.eq("pending"))
+                .exec(txn)
+                .await?;
+            if decided.rows_affected == 1 {
+                crate::services::audit::record(
+                    txn,
+                    Some(actor_id),
+                    crate::services::audit::kind::APPEAL_DECIDED,
+                    "appeal",
+                    appeal_id,
+                    audit,
+                )
+                .await?;
+            }
+            Ok(decided)
+        })
+    })
+    .await?;
     if decided.rows_affected == 1 {
         if passed && was_passed != Some(true) {
             crate::services::certificates::issue_for_attempt(db, issuer, ap.attempt_id).await?;

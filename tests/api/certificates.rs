@@ -10,7 +10,7 @@ use crate::exams::{Exam, exam, right_options};
 use crate::helpers::{TestApp, json as body, spawn_app_with};
 
 /// Takes the exam with every answer right and submits; returns the attempt id.
-async fn pass(e: &Exam) -> String {
+pub(crate) async fn pass(e: &Exam) -> String {
     assert_eq!(e.register().await.status(), StatusCode::CREATED);
     let a = body(e.start(json!({})).await).await;
     let id = a["id"].as_str().unwrap().to_string();

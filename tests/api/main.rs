@@ -16,6 +16,7 @@ mod mail;
 mod pages;
 mod practical;
 mod questions;
+mod reliability;
 mod reports;
 mod roster;
 mod units;
