@@ -108,6 +108,9 @@ pub enum Command {
         /// How long the session stays open.
         #[arg(long, default_value_t = 180)]
         minutes: i64,
+        /// The basic exam with this time limit instead of its own (≥ 60).
+        #[arg(long)]
+        time_limit_seconds: Option<i32>,
     },
     /// Copy a running SQLite installation (database with its keys and uploaded
     /// files, plus the data folder's mail outbox) into one archive FILE.
@@ -291,6 +294,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             count,
             password,
             minutes,
+            time_limit_seconds,
         }) => {
             crate::telemetry::init("warn");
             let password = password
@@ -299,9 +303,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let db = crate::db::connect(&settings).await?;
             crate::db::migrate(&db).await?;
             crate::seed::on_first_start(&db).await?;
-            let seeded = crate::services::loadtest::seed(&db, &settings, count, &password, minutes)
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let seeded = crate::services::loadtest::seed(
+                &db,
+                &settings,
+                count,
+                &password,
+                minutes,
+                time_limit_seconds,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", serde_json::to_string(&seeded)?);
             Ok(())
         }

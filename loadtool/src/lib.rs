@@ -5,6 +5,7 @@
 //! checked through the API. Talks to the server only over HTTP.
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
@@ -212,9 +213,83 @@ struct Outcome {
     attempt: Option<Uuid>,
     /// position → last acknowledged option ids.
     acknowledged: BTreeMap<i64, Vec<Uuid>>,
+    /// position → last option ids sent, acknowledged or not.
+    sent: BTreeMap<i64, Vec<Uuid>>,
+    deadline: Option<String>,
+    /// The paper as started: position, multiple?, right options, options in order.
+    layout: Vec<(i64, bool, Vec<Uuid>, Vec<Uuid>)>,
+    /// The server stopped answering (connection lost) before the end.
+    cut: bool,
     expected: Option<f64>,
     submitted: Option<f64>,
     samples: Vec<Sample>,
+}
+
+/// One candidate as played by [`play`]: what the server acknowledged, what
+/// was sent, and the paper as the start returned it.
+#[derive(Clone, Debug)]
+pub struct Played {
+    pub index: usize,
+    pub url: String,
+    pub token: String,
+    pub attempt: Option<Uuid>,
+    pub acknowledged: BTreeMap<i64, Vec<Uuid>>,
+    pub sent: BTreeMap<i64, Vec<Uuid>>,
+    pub deadline: Option<String>,
+    pub layout: Vec<(i64, bool, Vec<Uuid>, Vec<Uuid>)>,
+    pub cut: bool,
+    pub submitted: Option<f64>,
+}
+
+/// What the exam phase leaves for the checks.
+struct Phase {
+    done: Vec<Outcome>,
+    samples: Vec<Sample>,
+    checkin_secs: f64,
+    logins_ok: usize,
+    exam_seconds: f64,
+}
+
+/// Plays the exam (check-in, starts, saves, submits) without the end checks,
+/// counting acknowledged saves in `progress`; a candidate whose server stops
+/// answering stops there. For crash tests: kill the server meanwhile and
+/// compare what comes back with what was acknowledged.
+pub async fn play(cfg: Config, progress: Arc<AtomicUsize>) -> anyhow::Result<Vec<Played>> {
+    let client = client(&cfg)?;
+    let url0 = cfg
+        .urls
+        .first()
+        .context("no server URL")?
+        .trim_end_matches('/')
+        .to_string();
+    let admin = login(&client, &url0, &cfg.admin_email, &cfg.password)
+        .await
+        .context("admin login")?;
+    let key = Arc::new(read_key(&client, &url0, &admin).await?);
+    let phase = exam_phase(&cfg, &client, key, progress).await?;
+    Ok(phase
+        .done
+        .into_iter()
+        .map(|o| Played {
+            index: o.index,
+            url: o.url,
+            token: o.token,
+            attempt: o.attempt,
+            acknowledged: o.acknowledged,
+            sent: o.sent,
+            deadline: o.deadline,
+            layout: o.layout,
+            cut: o.cut,
+            submitted: o.submitted,
+        })
+        .collect())
+}
+
+fn client(cfg: &Config) -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .pool_max_idle_per_host(cfg.concurrency.max(1))
+        .timeout(Duration::from_secs(120))
+        .build()?)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -237,10 +312,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     if cfg.urls.is_empty() {
         bail!("no server URL");
     }
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(cfg.concurrency.max(1))
-        .timeout(Duration::from_secs(120))
-        .build()?;
+    let client = client(&cfg)?;
     let url0 = cfg.urls[0].trim_end_matches('/').to_string();
     let admin = login(&client, &url0, &cfg.admin_email, &cfg.password)
         .await
@@ -266,60 +338,13 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
         })
     };
 
-    let t0 = Instant::now();
-    let ms = move |t: Instant| (t - t0).as_secs_f64() * 1000.0;
-    // Check-in: logins spread over the window.
-    let login_sem = Arc::new(Semaphore::new(cfg.login_concurrency.max(1)));
-    let mut tasks = Vec::new();
-    for i in 0..cfg.count {
-        let (client, login_sem, cfg2) = (client.clone(), login_sem.clone(), cfg.clone());
-        let url = cfg.urls[i % cfg.urls.len()]
-            .trim_end_matches('/')
-            .to_string();
-        let at = cfg.checkin.mul_f64(i as f64 / cfg.count.max(1) as f64);
-        tasks.push(tokio::spawn(async move {
-            tokio::time::sleep(at.saturating_sub(t0.elapsed())).await;
-            let _p = login_sem.acquire().await;
-            let s = Instant::now();
-            let email = format!("{}{i}@load.test", cfg2.email_prefix);
-            let r = login(&client, &url, &email, &cfg2.password).await;
-            let sample: Sample = (
-                "login",
-                ms(s),
-                s.elapsed().as_secs_f64() * 1000.0,
-                r.is_ok(),
-            );
-            (i, url, r.ok(), sample)
-        }));
-    }
-    let mut outcomes = Vec::new();
-    let mut samples: Vec<Sample> = Vec::new();
-    for t in tasks {
-        let (i, url, token, sample) = t.await?;
-        samples.push(sample);
-        outcomes.push((i, url, token));
-    }
-    let checkin_secs = t0.elapsed().as_secs_f64();
-    let logins_ok = samples.iter().filter(|s| s.3).count();
-
-    // Barrier passed: release the starts over the ramp.
-    let release = Instant::now();
-    let sem = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
-    let mut tasks = Vec::new();
-    for (i, url, token) in outcomes {
-        let Some(token) = token else { continue };
-        let (client, sem, key, cfg2) = (client.clone(), sem.clone(), key.clone(), cfg.clone());
-        let at = cfg.ramp.mul_f64(i as f64 / cfg.count.max(1) as f64);
-        tasks.push(tokio::spawn(async move {
-            tokio::time::sleep(at.saturating_sub(release.elapsed())).await;
-            candidate(i, url, token, client, sem, key, cfg2, t0).await
-        }));
-    }
-    let mut done = Vec::new();
-    for t in tasks {
-        done.push(t.await?);
-    }
-    let exam_seconds = release.elapsed().as_secs_f64();
+    let Phase {
+        done,
+        mut samples,
+        checkin_secs,
+        logins_ok,
+        exam_seconds,
+    } = exam_phase(&cfg, &client, key, Arc::new(AtomicUsize::new(0))).await?;
 
     // Checks, through the API.
     let mut mismatches = Vec::new();
@@ -493,6 +518,81 @@ pub async fn run(cfg: Config) -> anyhow::Result<Report> {
     Ok(report)
 }
 
+async fn exam_phase(
+    cfg: &Config,
+    client: &reqwest::Client,
+    key: Arc<Key>,
+    progress: Arc<AtomicUsize>,
+) -> anyhow::Result<Phase> {
+    let t0 = Instant::now();
+    let ms = move |t: Instant| (t - t0).as_secs_f64() * 1000.0;
+    // Check-in: logins spread over the window.
+    let login_sem = Arc::new(Semaphore::new(cfg.login_concurrency.max(1)));
+    let mut tasks = Vec::new();
+    for i in 0..cfg.count {
+        let (client, login_sem, cfg2) = (client.clone(), login_sem.clone(), cfg.clone());
+        let url = cfg.urls[i % cfg.urls.len()]
+            .trim_end_matches('/')
+            .to_string();
+        let at = cfg.checkin.mul_f64(i as f64 / cfg.count.max(1) as f64);
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(at.saturating_sub(t0.elapsed())).await;
+            let _p = login_sem.acquire().await;
+            let s = Instant::now();
+            let email = format!("{}{i}@load.test", cfg2.email_prefix);
+            let r = login(&client, &url, &email, &cfg2.password).await;
+            let sample: Sample = (
+                "login",
+                ms(s),
+                s.elapsed().as_secs_f64() * 1000.0,
+                r.is_ok(),
+            );
+            (i, url, r.ok(), sample)
+        }));
+    }
+    let mut outcomes = Vec::new();
+    let mut samples: Vec<Sample> = Vec::new();
+    for t in tasks {
+        let (i, url, token, sample) = t.await?;
+        samples.push(sample);
+        outcomes.push((i, url, token));
+    }
+    let checkin_secs = t0.elapsed().as_secs_f64();
+    let logins_ok = samples.iter().filter(|s| s.3).count();
+
+    // Barrier passed: release the starts over the ramp.
+    let release = Instant::now();
+    let sem = Arc::new(Semaphore::new(cfg.concurrency.max(1)));
+    let mut tasks = Vec::new();
+    for (i, url, token) in outcomes {
+        let Some(token) = token else { continue };
+        let (client, sem, key, cfg2, progress) = (
+            client.clone(),
+            sem.clone(),
+            key.clone(),
+            cfg.clone(),
+            progress.clone(),
+        );
+        let at = cfg.ramp.mul_f64(i as f64 / cfg.count.max(1) as f64);
+        tasks.push(tokio::spawn(async move {
+            tokio::time::sleep(at.saturating_sub(release.elapsed())).await;
+            candidate(i, url, token, client, sem, key, cfg2, t0, progress).await
+        }));
+    }
+    let mut done = Vec::new();
+    for t in tasks {
+        done.push(t.await?);
+    }
+    let exam_seconds = release.elapsed().as_secs_f64();
+    Ok(Phase {
+        done,
+        samples,
+        checkin_secs,
+        logins_ok,
+        exam_seconds,
+    })
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn candidate(
     index: usize,
@@ -503,6 +603,7 @@ async fn candidate(
     key: Arc<Key>,
     cfg: Config,
     t0: Instant,
+    progress: Arc<AtomicUsize>,
 ) -> Outcome {
     let ms = |t: Instant| (t - t0).as_secs_f64() * 1000.0;
     let mut out = Outcome {
@@ -511,6 +612,10 @@ async fn candidate(
         token: token.clone(),
         attempt: None,
         acknowledged: BTreeMap::new(),
+        sent: BTreeMap::new(),
+        deadline: None,
+        layout: Vec::new(),
+        cut: false,
         expected: None,
         submitted: None,
         samples: Vec::new(),
@@ -548,6 +653,7 @@ async fn candidate(
         return out;
     };
     out.attempt = Some(attempt);
+    out.deadline = paper["deadline"].as_str().map(str::to_string);
     // Keep only what answering needs, not the rendered paper.
     let questions: Vec<(i64, bool, Vec<Uuid>)> = paper["questions"]
         .as_array()
@@ -586,6 +692,8 @@ async fn candidate(
             .copied()
             .filter(|o| !right.contains(o))
             .collect();
+        out.layout
+            .push((position, multiple, right.clone(), options.clone()));
         let final_choice = if rng.random_range(0..100) < cfg.right_percent {
             right.clone()
         } else {
@@ -611,6 +719,7 @@ async fn candidate(
             tokio::time::sleep(Duration::from_millis(think)).await;
             let _p = sem.acquire().await;
             let s = Instant::now();
+            out.sent.insert(position, choice.clone());
             let r = client
                 .put(format!(
                     "{url}/api/v1/attempts/{attempt}/answers/{position}"
@@ -624,6 +733,12 @@ async fn candidate(
                 .push(("save", ms(s), s.elapsed().as_secs_f64() * 1000.0, ok));
             if ok {
                 out.acknowledged.insert(position, choice.clone());
+                progress.fetch_add(1, Ordering::Relaxed);
+            }
+            if r.is_err() {
+                // The server is gone: nothing more to play.
+                out.cut = true;
+                return out;
             }
         }
         if rng.random_range(0..100) < cfg.reload_percent {

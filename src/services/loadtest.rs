@@ -13,7 +13,7 @@ use crate::error::AppError;
 use crate::services::accounts::{self, UserInput};
 use crate::services::exams::{self, SessionInput};
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, serde::Deserialize)]
 pub struct Seeded {
     pub session_id: Uuid,
     pub admin_email: String,
@@ -30,6 +30,7 @@ pub async fn seed(
     count: usize,
     password: &str,
     minutes: i64,
+    time_limit_seconds: Option<i32>,
 ) -> Result<Seeded, AppError> {
     let admin_email = "load-admin@load.test".to_string();
     let admin = match crate::store::users::find_by_email(db, &admin_email).await? {
@@ -54,6 +55,35 @@ pub async fn seed(
         .into_iter()
         .find(|b| b.name == "Basic theory exam")
         .ok_or_else(AppError::not_found)?;
+    // The basic exam with another time limit (crash and expiry runs).
+    let blueprint = match time_limit_seconds {
+        Some(t) if t != blueprint.time_limit_seconds => {
+            let name = format!("Basic theory exam, {t} s");
+            match exams::blueprints(db)
+                .await?
+                .into_iter()
+                .find(|b| b.name == name)
+            {
+                Some(b) => b,
+                None => {
+                    exams::create_blueprint(
+                        db,
+                        exams::BlueprintInput {
+                            name,
+                            time_limit_seconds: t,
+                            pass_score: blueprint.pass_score,
+                            multiple_scoring: blueprint.multiple_scoring,
+                            shuffle: blueprint.shuffle,
+                            sections: blueprint.sections.clone(),
+                        },
+                        crate::i18n::Lang::En,
+                    )
+                    .await?
+                }
+            }
+        }
+        _ => blueprint,
+    };
     let now = Utc::now();
     let session = exams::create_session(
         db,

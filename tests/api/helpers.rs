@@ -27,9 +27,33 @@ pub struct TestApp {
 }
 
 /// A PostgreSQL database that lives as long as the test.
-struct PgDatabase {
+pub struct PgDatabase {
     admin_url: String,
     name: String,
+    pub url: String,
+}
+
+/// A fresh PostgreSQL database when TEST_DATABASE_URL is set.
+pub async fn pg_database() -> Option<PgDatabase> {
+    let admin_url = std::env::var("TEST_DATABASE_URL").ok()?;
+    if admin_url.trim().is_empty() {
+        return None;
+    }
+    let name = format!("ictskills_test_{}", Uuid::new_v4().simple());
+    let admin = Database::connect(&admin_url)
+        .await
+        .expect("TEST_DATABASE_URL must answer");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .unwrap();
+    let _ = admin.close().await;
+    let url = with_database(&admin_url, &name);
+    Some(PgDatabase {
+        admin_url,
+        name,
+        url,
+    })
 }
 
 impl Drop for PgDatabase {
@@ -90,23 +114,8 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     settings.reminders.enabled = false;
     settings.smtp.host = None;
     settings.database.max_connections = 5;
-    let mut pg = None;
-    settings.database.url = None;
-    if let Ok(admin_url) = std::env::var("TEST_DATABASE_URL")
-        && !admin_url.trim().is_empty()
-    {
-        let name = format!("ictskills_test_{}", Uuid::new_v4().simple());
-        let admin = Database::connect(&admin_url)
-            .await
-            .expect("TEST_DATABASE_URL must answer");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-            .await
-            .unwrap();
-        let _ = admin.close().await;
-        settings.database.url = Some(Secret::new(with_database(&admin_url, &name)));
-        pg = Some(PgDatabase { admin_url, name });
-    }
+    let pg = pg_database().await;
+    settings.database.url = pg.as_ref().map(|p| Secret::new(p.url.clone()));
     tweak(&mut settings);
     let database_url = settings
         .database

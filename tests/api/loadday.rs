@@ -36,7 +36,7 @@ async fn seeded(app: &TestApp, n: usize) -> ictskills::services::loadtest::Seede
     ictskills::seed::on_first_start(&app.state.db)
         .await
         .unwrap();
-    ictskills::services::loadtest::seed(&app.state.db, &app.state.settings, n, PASSWORD, 60)
+    ictskills::services::loadtest::seed(&app.state.db, &app.state.settings, n, PASSWORD, 60, None)
         .await
         .unwrap()
 }

@@ -8,6 +8,7 @@ mod browser;
 mod certificates;
 mod cli;
 mod courses;
+mod crash;
 mod exams;
 mod health;
 mod helpers;
