@@ -39,6 +39,18 @@ pub struct Settings {
     pub media: MediaSettings,
     pub exams: ExamSettings,
     pub certificates: CertificateSettings,
+    pub limits: LimitSettings,
+}
+
+/// Per-instance rate limits (see `routes::limits`).
+#[derive(Clone, Debug, Deserialize)]
+pub struct LimitSettings {
+    /// Password-reset requests and confirmations per minute per address.
+    pub resets_per_minute: u32,
+    /// Reset links mailed per account per hour.
+    pub reset_mails_per_hour: u32,
+    /// Imports (questions, rosters, units) per minute per address.
+    pub imports_per_minute: u32,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -83,6 +95,10 @@ pub struct ServerSettings {
     pub trust_forwarded_for: bool,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
+    /// Time limit of an ordinary request (milliseconds); over it: 503.
+    pub request_timeout_ms: u64,
+    /// Time limit of uploads, imports, exports and reports (milliseconds).
+    pub upload_timeout_ms: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -94,6 +110,12 @@ pub struct DatabaseSettings {
     /// it is acknowledged) or `normal` (WAL: survives a crash of the process,
     /// not a power cut; faster).
     pub sqlite_synchronous: String,
+    /// How long a request waits for a database connection before it gets
+    /// 503 (milliseconds).
+    pub acquire_timeout_ms: u64,
+    /// SQLite only: how long a writer waits for another process's lock
+    /// before giving up with 503 (milliseconds).
+    pub sqlite_busy_timeout_ms: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -162,6 +184,8 @@ impl Settings {
             .set_default("server.max_body_bytes", 20 * 1024 * 1024)?
             .set_default("database.max_connections", 10)?
             .set_default("database.sqlite_synchronous", "full")?
+            .set_default("database.acquire_timeout_ms", 5000)?
+            .set_default("database.sqlite_busy_timeout_ms", 30000)?
             .set_default("data_dir", "./data")?
             .set_default("smtp.port", 587)?
             .set_default("smtp.from", "ictskills <no-reply@localhost>")?
@@ -188,6 +212,11 @@ impl Settings {
             .set_default("exams.grace_seconds", 30)?
             .set_default("certificates.lookups_per_minute", 30)?
             .set_default("certificates.issuer_interval_seconds", 10)?
+            .set_default("server.request_timeout_ms", 30_000)?
+            .set_default("server.upload_timeout_ms", 600_000)?
+            .set_default("limits.resets_per_minute", 10)?
+            .set_default("limits.reset_mails_per_hour", 5)?
+            .set_default("limits.imports_per_minute", 30)?
             .set_default("reminders.enabled", true)?
             .set_default("reminders.inactive_days", 7)?
             .set_default("reminders.summary_weekday", 1)?

@@ -40,17 +40,19 @@ pub async fn connect(settings: &Settings) -> anyhow::Result<DatabaseConnection> 
             } else {
                 SqliteSynchronous::Full
             };
+            let busy = Duration::from_millis(settings.database.sqlite_busy_timeout_ms.max(1));
             o.map_sqlx_sqlite_opts(move |o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(sync)
                     .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(30))
+                    .busy_timeout(busy)
             });
             o
         }
     };
-    opts.connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+    let acquire = Duration::from_millis(settings.database.acquire_timeout_ms.max(100));
+    opts.connect_timeout(acquire)
+        .acquire_timeout(acquire)
         // Statements slower than a second are logged (WARN) with their SQL;
         // the others are not logged at all.
         .sqlx_logging(true)

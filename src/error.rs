@@ -128,7 +128,14 @@ impl AppError {
             "The database is unavailable. Please try again later.",
         );
         err.0.internal = Some(e.into());
+        err.0.retry_after = Some(5);
         err
+    }
+
+    /// Asks the client to wait this many seconds (`Retry-After`).
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.0.retry_after = Some(seconds);
+        self
     }
 
     /// Adds fields to the JSON body.
@@ -203,10 +210,37 @@ impl From<DbErr> for AppError {
                 "This already exists.",
             );
         }
-        match e {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => AppError::unavailable(e),
-            other => AppError::internal(other),
+        if unavailable(&e) {
+            AppError::unavailable(e)
+        } else {
+            AppError::internal(e)
         }
+    }
+}
+
+/// Whether an error means "the database cannot be reached or is locked
+/// right now" (503, retry later) rather than a fault in the request.
+pub fn unavailable(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as X;
+    let x = match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => return true,
+        DbErr::Exec(RuntimeErr::SqlxError(x)) | DbErr::Query(RuntimeErr::SqlxError(x)) => x,
+        _ => return false,
+    };
+    match x.as_ref() {
+        X::Io(_) | X::PoolTimedOut | X::PoolClosed | X::WorkerCrashed | X::Tls(_) => true,
+        X::Database(d) => {
+            let code = d.code().unwrap_or_default();
+            // SQLite: BUSY (5 and its extended codes), LOCKED (6, 262);
+            // PostgreSQL: class 08 (connection exception), 57P01–57P03
+            // (shutting down, cannot connect now).
+            let sqlite_busy = code
+                .parse::<i32>()
+                .is_ok_and(|c| c & 0xff == 5 || c & 0xff == 6);
+            sqlite_busy || code.starts_with("08") || code.starts_with("57P0")
+        }
+        _ => false,
     }
 }
 

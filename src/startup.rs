@@ -22,8 +22,8 @@ pub struct AppState {
     pub tokens: TokenKeys,
     pub default_lang: Lang,
     pub issuer: crate::services::certificates::Issuer,
-    /// Per-address limiter for certificate lookups.
-    pub lookups: crate::routes::limits::Limiter,
+    /// Rate limits (certificate lookups, password resets, imports).
+    pub limits: crate::routes::limits::Limits,
     /// The instance's group-commit writer for answer saves.
     pub answers: crate::services::answer_writer::AnswerWriter,
 }
@@ -63,7 +63,7 @@ impl Application {
             default_lang: Lang::parse(&settings.site.default_lang).unwrap_or_default(),
             db: db.clone(),
             issuer: crate::services::certificates::Issuer::from_settings(&settings),
-            lookups: crate::routes::limits::per_minute(settings.certificates.lookups_per_minute),
+            limits: crate::routes::limits::Limits::from_settings(&settings),
             settings: settings.clone(),
             tokens,
             answers: crate::services::answer_writer::AnswerWriter::start(db.clone()),
@@ -91,11 +91,13 @@ impl Application {
                 .wrap(from_fn(routes::pages::errors::html_errors))
                 .wrap(from_fn(crate::auth::csrf::ensure_cookie))
                 .wrap(from_fn(routes::language))
+                .wrap(from_fn(routes::limits::timeouts))
                 .wrap(from_fn(routes::headers::security_headers))
                 .wrap(Compress::default())
                 .wrap(TracingLogger::default())
         })
         .listen(listener)?
+        .client_request_timeout(std::time::Duration::from_secs(10))
         .shutdown_timeout(30);
         if let Some(w) = settings.server.workers {
             server = server.workers(w);

@@ -33,6 +33,16 @@ pub fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(2 * 1024 * 1024)
         .error_handler(|err, _req| {
+            use actix_web::error::JsonPayloadError as J;
+            if matches!(err, J::Overflow { .. } | J::OverflowKnownLength { .. }) {
+                return AppError::new(
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "Dữ liệu gửi lên quá lớn (tối đa 2 MB).",
+                    "The request body is too large (at most 2 MB).",
+                )
+                .into();
+            }
             let detail = err.to_string();
             AppError::bad_request(
                 format!("Dữ liệu JSON không hợp lệ: {detail}"),
@@ -62,6 +72,16 @@ pub fn form_config() -> web::FormConfig {
     web::FormConfig::default()
         .limit(256 * 1024)
         .error_handler(|err, _req| {
+            use actix_web::error::UrlencodedError as U;
+            if matches!(err, U::Overflow { .. }) {
+                return AppError::new(
+                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+                    "too_large",
+                    "Biểu mẫu quá lớn.",
+                    "The form is too large.",
+                )
+                .into();
+            }
             let detail = err.to_string();
             AppError::bad_request(
                 format!("Biểu mẫu không hợp lệ: {detail}"),

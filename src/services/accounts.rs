@@ -197,6 +197,21 @@ pub fn email_taken() -> AppError {
 
 /// Queues a reset link when the e-mail belongs to an active account. The
 /// caller answers the same either way, so accounts cannot be discovered.
+/// [`request_password_reset`], mailing one account at most
+/// `limits.reset_mails_per_hour` links an hour (beyond that the request is
+/// answered the same way and nothing is sent).
+pub async fn request_password_reset_limited(
+    state: &crate::startup::AppState,
+    email: &str,
+) -> Result<(), AppError> {
+    let key = email.trim().to_lowercase();
+    if !crate::routes::limits::allowed(&state.limits.reset_mails, &key) {
+        tracing::info!("password reset for one account over its hourly limit: not sent");
+        return Ok(());
+    }
+    request_password_reset(&state.db, &state.settings, email).await
+}
+
 pub async fn request_password_reset(
     db: &DatabaseConnection,
     settings: &Settings,

@@ -301,3 +301,253 @@ async fn a_backup_taken_mid_exam_restores_everything_up_to_that_moment() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+/// A TCP relay to PostgreSQL that can be cut and restored.
+struct Relay {
+    port: u16,
+    up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    conns: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Relay {
+    async fn start(upstream: String) -> Relay {
+        use std::sync::atomic::Ordering;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let conns = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (up2, conns2) = (up.clone(), conns.clone());
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !up2.load(Ordering::SeqCst) {
+                    drop(inbound); // unreachable: the connection closes at once
+                    continue;
+                }
+                let upstream = upstream.clone();
+                let h = tokio::spawn(async move {
+                    if let Ok(mut out) = tokio::net::TcpStream::connect(&upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut out).await;
+                    }
+                });
+                conns2.lock().unwrap().push(h.abort_handle());
+            }
+        });
+        Relay { port, up, conns }
+    }
+
+    fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        for c in self.conns.lock().unwrap().drain(..) {
+            c.abort();
+        }
+    }
+
+    fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+async fn sqlite_locker(app: &crate::helpers::TestApp) -> sea_orm::DatabaseConnection {
+    let mut o = sea_orm::ConnectOptions::new(format!(
+        "sqlite://{}?mode=rw",
+        app.data_dir.join("ictskills.db").display()
+    ));
+    o.max_connections(1).min_connections(1);
+    sea_orm::Database::connect(o).await.unwrap()
+}
+
+async fn new_unit(app: &crate::helpers::TestApp, token: &str, code: &str) -> reqwest::Response {
+    app.api
+        .post(app.url("/api/v1/units"))
+        .bearer_auth(token)
+        .json(&json!({"name": format!("Tỉnh {code}"), "kind": "province", "code": code}))
+        .timeout(std::time::Duration::from_secs(30))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn with_the_database_unreachable_requests_get_503_and_the_service_recovers() {
+    use std::time::{Duration, Instant};
+    let pg = crate::helpers::pg_database().await;
+    let relay = match &pg {
+        Some(p) => {
+            let relay = Relay::start("127.0.0.1:5432".into()).await;
+            let _ = &p.url;
+            Some(relay)
+        }
+        None => None,
+    };
+    let relayed = match (&pg, &relay) {
+        (Some(p), Some(r)) => Some(
+            p.url
+                .replace("127.0.0.1:5432", &format!("127.0.0.1:{}", r.port)),
+        ),
+        _ => None,
+    };
+    let app = crate::helpers::spawn_app_with(move |s| {
+        s.database.acquire_timeout_ms = 1500;
+        s.database.sqlite_busy_timeout_ms = 300;
+        if let Some(url) = relayed {
+            s.database.url = Some(ictskills::configuration::Secret::new(url));
+        }
+    })
+    .await;
+    let admin = app.admin_token().await;
+    assert_eq!(
+        new_unit(&app, &admin, "T01").await.status(),
+        StatusCode::CREATED
+    );
+
+    // Down: the database is cut off (PostgreSQL) or held by another
+    // process's write lock (SQLite).
+    let locker = match &relay {
+        Some(r) => {
+            r.cut();
+            None
+        }
+        None => {
+            let l = sqlite_locker(&app).await;
+            l.execute_unprepared("BEGIN EXCLUSIVE").await.unwrap();
+            Some(l)
+        }
+    };
+    let r = new_unit(&app, &admin, "T02").await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().contains_key("retry-after"));
+    let b = body(r).await;
+    assert_eq!(b["error"], "database_unavailable", "{b}");
+    assert!(
+        b["message"].as_str().unwrap().contains("Cơ sở dữ liệu"),
+        "{b}"
+    );
+    if relay.is_some() {
+        let r = app.api.get(app.url("/health")).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    } else {
+        // SQLite readers go on while a writer holds the lock.
+        let r = app.get("/api/v1/units", &admin).await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+
+    // Back: the same process serves again, without a restart.
+    match (&relay, &locker) {
+        (Some(r), _) => r.restore(),
+        (None, Some(l)) => l.execute_unprepared("ROLLBACK").await.map(|_| ()).unwrap(),
+        _ => unreachable!(),
+    }
+    let t = Instant::now();
+    loop {
+        let status = new_unit(&app, &admin, "T02").await.status();
+        if status == StatusCode::CREATED {
+            break;
+        }
+        assert!(
+            t.elapsed() < Duration::from_secs(30),
+            "still {status} after the database came back"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let units = body(app.get("/api/v1/units", &admin).await).await;
+    assert_eq!(units["total"], 2, "{units}");
+    drop(app);
+    drop(pg);
+}
+
+#[tokio::test]
+async fn a_request_over_its_time_limit_is_abandoned_with_503_and_rolled_back() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.server.request_timeout_ms = 700;
+    })
+    .await;
+    let admin = app.admin_token().await;
+    // Hold the units table so that the insert waits.
+    let pg = app.database_url.is_some();
+    let locker = if pg {
+        let mut o = sea_orm::ConnectOptions::new(app.database_url.clone().unwrap());
+        o.max_connections(1).min_connections(1);
+        let l = sea_orm::Database::connect(o).await.unwrap();
+        l.execute_unprepared("BEGIN").await.unwrap();
+        l.execute_unprepared("LOCK TABLE units IN ACCESS EXCLUSIVE MODE")
+            .await
+            .unwrap();
+        l
+    } else {
+        let l = sqlite_locker(&app).await;
+        l.execute_unprepared("BEGIN EXCLUSIVE").await.unwrap();
+        l
+    };
+    let r = new_unit(&app, &admin, "T05").await;
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let b = body(r).await;
+    assert_eq!(b["error"], "request_timeout", "{b}");
+    locker.execute_unprepared("ROLLBACK").await.unwrap();
+    // Nothing of the abandoned request was written; the next one goes through.
+    let units = body(app.get("/api/v1/units", &admin).await).await;
+    assert_eq!(units["total"], 0, "{units}");
+    assert_eq!(
+        new_unit(&app, &admin, "T05").await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn password_resets_imports_and_bodies_are_limited() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.limits.resets_per_minute = 3;
+        s.limits.reset_mails_per_hour = 1;
+        s.limits.imports_per_minute = 2;
+    })
+    .await;
+    let admin = app.admin_token().await;
+    app.create_user("quen@example.vn", &["learner"]).await;
+    let reset = || async {
+        app.api
+            .post(app.url("/api/v1/auth/password-reset"))
+            .json(&json!({"email": "quen@example.vn"}))
+            .send()
+            .await
+            .unwrap()
+    };
+    // The same answer while allowed, whether mailed or not …
+    assert_eq!(reset().await.status(), StatusCode::ACCEPTED);
+    assert_eq!(reset().await.status(), StatusCode::ACCEPTED);
+    let r = app
+        .api
+        .post(app.url("/api/v1/auth/password-reset/confirm"))
+        .json(&json!({"token": "nope", "password": "a long new password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    // … then 429 from this address.
+    let r = reset().await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers()["retry-after"], "60");
+    assert_eq!(body(r).await["error"], "rate_limited");
+    // One account gets one link an hour however often it is asked for.
+    let mails = app.wait_for_mails(1).await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    assert_eq!(app.wait_for_mails(1).await.len(), mails.len());
+    assert_eq!(mails.len(), 1);
+
+    // Imports: two a minute here.
+    let csv = "code,name,kind,parent_code\nT01,Tỉnh Một,province,\n";
+    for _ in 0..2 {
+        let r = app
+            .post_bytes("/api/v1/units/import", &admin, csv.as_bytes().to_vec())
+            .await;
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let r = app
+        .post_bytes("/api/v1/units/import", &admin, csv.as_bytes().to_vec())
+        .await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Bodies: JSON over 2 MB gets 413 in the caller's language.
+    let big = json!({"name": "x".repeat(3 * 1024 * 1024), "kind": "province"});
+    let r = app.post_json("/api/v1/units", &admin, &big).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(body(r).await["error"], "too_large");
+}

@@ -58,13 +58,15 @@ pub struct ResetRequest {
 }
 
 /// Ask for a password-reset link by e-mail. Always 202, so accounts cannot be discovered.
-#[utoipa::path(tag = "auth", request_body = ResetRequest, responses((status = 202)))]
+#[utoipa::path(tag = "auth", request_body = ResetRequest, responses((status = 202), (status = 429, body = ErrorBody)))]
 #[post("/auth/password-reset")]
 pub async fn request_reset(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<ResetRequest>,
 ) -> Result<HttpResponse, AppError> {
-    accounts::request_password_reset(&state.db, &state.settings, &body.email).await?;
+    crate::routes::limits::check_reset(&req, &state)?;
+    accounts::request_password_reset_limited(&state, &body.email).await?;
     Ok(HttpResponse::Accepted().json(serde_json::json!({"status": "accepted"})))
 }
 
@@ -77,12 +79,14 @@ pub struct ResetConfirm {
 
 /// Set a new password with a reset or invitation token (used once).
 #[utoipa::path(tag = "auth", request_body = ResetConfirm, responses(
-    (status = 200), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    (status = 200), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[post("/auth/password-reset/confirm")]
 pub async fn confirm_reset(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<ResetConfirm>,
 ) -> Result<HttpResponse, AppError> {
+    crate::routes::limits::check_reset(&req, &state)?;
     accounts::reset_password(&state.db, &body.token, &body.password).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"status": "password_set"})))
 }

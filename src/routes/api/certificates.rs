@@ -31,7 +31,7 @@ pub async fn get(
     state: web::Data<AppState>,
     code: web::Path<String>,
 ) -> Result<web::Json<PublicCertificate>, AppError> {
-    limits::check(&state.lookups, &client(&req, &state))?;
+    limits::check(&state.limits.lookups, &client(&req, &state))?;
     let c = certs::find(&state.db, &code).await?;
     Ok(web::Json(certs::public_view(
         &state.issuer,
@@ -50,7 +50,7 @@ pub async fn credential(
     state: web::Data<AppState>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    limits::check(&state.lookups, &client(&req, &state))?;
+    limits::check(&state.limits.lookups, &client(&req, &state))?;
     let c = certs::find(&state.db, &code).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "application/vc+jwt"))
@@ -66,7 +66,7 @@ pub async fn credential_json(
     state: web::Data<AppState>,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    limits::check(&state.lookups, &client(&req, &state))?;
+    limits::check(&state.limits.lookups, &client(&req, &state))?;
     let c = certs::find(&state.db, &code).await?;
     let claims = jwt_claims(&c.credential)?;
     let vc = claims.get("vc").cloned().unwrap_or(claims);
@@ -343,7 +343,7 @@ pub async fn check(
     state: web::Data<AppState>,
     body: web::Json<CheckInput>,
 ) -> Result<web::Json<CheckResult>, AppError> {
-    limits::check(&state.lookups, &client(&req, &state))?;
+    limits::check(&state.limits.lookups, &client(&req, &state))?;
     Ok(web::Json(
         certs::check_credential(&state.db, &state.issuer, &body.credential, lang_of(&req)).await?,
     ))

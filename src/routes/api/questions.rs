@@ -265,6 +265,7 @@ pub async fn import(
             None => None,
         },
     };
+    crate::routes::limits::check_import(&req, &state)?;
     let file = upload::read(&req, payload, state.settings.server.max_body_bytes).await?;
     let report = bank::import(
         &state.db,

@@ -297,6 +297,7 @@ pub async fn import(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     user.require_any(&[Role::Admin])?;
+    crate::routes::limits::check_import(&req, &state)?;
     let file = upload::read(&req, payload, state.settings.server.max_body_bytes).await?;
     let report = import_units::import(
         &state.db,

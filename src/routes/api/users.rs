@@ -216,6 +216,7 @@ pub async fn import(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     user.require_any(&[Role::Admin])?;
+    crate::routes::limits::check_import(&req, &state)?;
     let file = upload::read(&req, payload, state.settings.server.max_body_bytes).await?;
     let lang = lang_of(&req);
     let report = roster::import(

@@ -52,6 +52,7 @@ async fn login_form(
 struct LoginForm {
     email: String,
     password: String,
+    #[serde(default)]
     csrf_token: String,
     next: Option<String>,
 }
@@ -93,6 +94,7 @@ async fn login_submit(
 
 #[derive(Deserialize)]
 struct CsrfOnly {
+    #[serde(default)]
     csrf_token: String,
 }
 
@@ -128,6 +130,7 @@ async fn account(
 
 #[derive(Deserialize)]
 struct PasswordForm {
+    #[serde(default)]
     csrf_token: String,
     current_password: String,
     new_password: String,
@@ -183,6 +186,7 @@ async fn forgot_form(
 
 #[derive(Deserialize)]
 struct ForgotForm {
+    #[serde(default)]
     csrf_token: String,
     email: String,
 }
@@ -194,7 +198,8 @@ async fn forgot_submit(
     form: web::Form<ForgotForm>,
 ) -> Result<HttpResponse, AppError> {
     csrf::verify(&req, &form.csrf_token)?;
-    accounts::request_password_reset(&state.db, &state.settings, &form.email).await?;
+    crate::routes::limits::check_reset(&req, &state)?;
+    accounts::request_password_reset_limited(&state, &form.email).await?;
     Ok(redirect_with_flash(
         "/login",
         "success",
@@ -219,6 +224,7 @@ async fn reset_form(
 
 #[derive(Deserialize)]
 struct ResetForm {
+    #[serde(default)]
     csrf_token: String,
     new_password: String,
     confirm_password: String,
@@ -232,6 +238,7 @@ async fn reset_submit(
     form: web::Form<ResetForm>,
 ) -> Result<HttpResponse, AppError> {
     csrf::verify(&req, &form.csrf_token)?;
+    crate::routes::limits::check_reset(&req, &state)?;
     let here = format!("/password/reset/{}", token.as_str());
     if form.new_password != form.confirm_password {
         return Ok(redirect_with_flash(
@@ -272,6 +279,7 @@ async fn setup_form(
 
 #[derive(Deserialize)]
 struct SetupForm {
+    #[serde(default)]
     csrf_token: String,
     email: String,
     full_name: String,

@@ -66,6 +66,7 @@ async fn list(
 
 #[derive(Deserialize)]
 struct CreateForm {
+    #[serde(default)]
     csrf_token: String,
     name: String,
     kind: String,
@@ -154,6 +155,7 @@ async fn import(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     user.require_any(&[Role::Admin])?;
+    crate::routes::limits::check_import(&req, &state)?;
     let file = upload::read(&req, payload, state.settings.server.max_body_bytes).await?;
     csrf::verify(
         &req,

@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
+    #[serde(default)]
     pub csrf_token: String,
 }
 
@@ -102,6 +103,7 @@ async fn new_form(
 
 #[derive(Deserialize, serde::Serialize)]
 struct NewUserForm {
+    #[serde(default)]
     csrf_token: String,
     email: String,
     full_name: String,
@@ -207,6 +209,7 @@ async fn import_submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     user.require_any(&[Role::Admin])?;
+    crate::routes::limits::check_import(&req, &state)?;
     let file = upload::read(&req, payload, state.settings.server.max_body_bytes).await?;
     csrf::verify(
         &req,
@@ -309,6 +312,7 @@ async fn edit_form(
 
 #[derive(Deserialize)]
 struct EditForm {
+    #[serde(default)]
     csrf_token: String,
     full_name: String,
     date_of_birth: Option<String>,

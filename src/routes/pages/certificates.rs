@@ -78,7 +78,7 @@ async fn lookup(
     let asked = !(serial.trim().is_empty() && name.trim().is_empty() && dob.trim().is_empty());
     let mut status = StatusCode::OK;
     if asked {
-        limits::check(&state.lookups, &client(&req, &state))?;
+        limits::check(&state.limits.lookups, &client(&req, &state))?;
         let date = NaiveDate::parse_from_str(dob.trim(), "%Y-%m-%d")
             .or_else(|_| NaiveDate::parse_from_str(dob.trim(), "%d/%m/%Y"));
         match date {
@@ -119,7 +119,7 @@ async fn verify(
     MaybeUser(user): MaybeUser,
     code: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    limits::check(&state.lookups, &client(&req, &state))?;
+    limits::check(&state.limits.lookups, &client(&req, &state))?;
     let lang = lang_of(&req);
     let mut ctx = tera::Context::new();
     ctx.insert("code", code.as_str());
@@ -236,6 +236,7 @@ async fn register(
 
 #[derive(Deserialize)]
 struct RevokeForm {
+    #[serde(default)]
     csrf_token: String,
     lookups: String,
     reason: String,
@@ -317,6 +318,7 @@ async fn revoke(
 
 #[derive(Deserialize)]
 struct ReasonForm {
+    #[serde(default)]
     csrf_token: String,
     reason: Option<String>,
     note: Option<String>,

@@ -344,6 +344,7 @@ async fn enrol_roster(
 ) -> Result<HttpResponse, AppError> {
     user.require_any(&[Role::Admin])?;
     let c = managed(&state, &user, *id).await?;
+    crate::routes::limits::check_import(&req, &state)?;
     let file = upload::read(&req, payload, state.settings.server.max_body_bytes).await?;
     csrf::verify(
         &req,
@@ -435,6 +436,7 @@ async fn attendance(
 
 #[derive(Deserialize)]
 struct ExceptionForm {
+    #[serde(default)]
     csrf_token: String,
     user_id: Uuid,
     reason: String,

@@ -53,6 +53,7 @@ async fn my_exams(
 
 #[derive(Deserialize)]
 pub struct StartForm {
+    #[serde(default)]
     pub csrf_token: String,
     pub access_code: Option<String>,
 }

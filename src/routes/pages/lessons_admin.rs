@@ -290,6 +290,7 @@ async fn save(
 
 #[derive(Deserialize)]
 struct PreviewForm {
+    #[serde(default)]
     csrf_token: String,
     #[serde(default)]
     body: String,
@@ -311,6 +312,7 @@ async fn preview(
 
 #[derive(Deserialize)]
 struct MoveForm {
+    #[serde(default)]
     csrf_token: String,
     direction: String,
 }

@@ -222,6 +222,12 @@ async fn mark(
             .map(|(_, v)| v.trim().to_string())
     };
     csrf::verify(&req, &get("csrf_token").unwrap_or_default())?;
+    // Only markers and admins mark: anyone else is refused before the
+    // points are read.
+    user.require_any(&[
+        crate::domain::role::Role::Marker,
+        crate::domain::role::Role::Admin,
+    ])?;
     let back = format!("/marking/{}", *id);
     let mut marks = Vec::new();
     for n in 1..=50 {
@@ -256,6 +262,8 @@ async fn mark(
             "success",
             catalogue_pick(&req, "Đã lưu điểm.", "Marks saved."),
         )),
+        // Not on this session's marking board: refused, not a message.
+        Err(e) if e.status() == actix_web::http::StatusCode::FORBIDDEN => Err(e),
         Err(e) => flash_or(e, &back),
     }
 }

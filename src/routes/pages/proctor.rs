@@ -25,6 +25,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(audit);
 }
 
+/// A refusal of what the form asks (bad minutes, a finished attempt, results
+/// not ready) is shown on the board; a caller who may not act on the session
+/// (403) or an unknown attempt or session (404) gets that answer instead.
+fn shown_on_board(e: &AppError) -> bool {
+    e.status().is_client_error()
+        && !matches!(
+            e.status(),
+            actix_web::http::StatusCode::FORBIDDEN | actix_web::http::StatusCode::NOT_FOUND
+        )
+}
+
 fn proctor(user: &AuthUser) -> Result<(), AppError> {
     user.require_any(&[Role::Admin, Role::Trainer])
 }
@@ -54,6 +65,7 @@ async fn list(
 
 #[derive(Deserialize)]
 struct SessionForm {
+    #[serde(default)]
     csrf_token: String,
     title: String,
     blueprint_id: Uuid,
@@ -185,6 +197,7 @@ async fn board(
 
 #[derive(Deserialize)]
 struct CsrfForm {
+    #[serde(default)]
     csrf_token: String,
 }
 
@@ -205,15 +218,14 @@ async fn approve(
             "success",
             tr(&req, &state, "session_approved"),
         )),
-        Err(e) if e.status().is_client_error() => {
-            Ok(redirect_with_flash(&back, "error", e.message()))
-        }
+        Err(e) if shown_on_board(&e) => Ok(redirect_with_flash(&back, "error", e.message())),
         Err(e) => Err(e),
     }
 }
 
 #[derive(Deserialize)]
 struct RegisterForm {
+    #[serde(default)]
     csrf_token: String,
     emails: String,
 }
@@ -257,6 +269,7 @@ async fn register(
 
 #[derive(Deserialize)]
 struct ActionForm {
+    #[serde(default)]
     csrf_token: String,
     amount: i64,
     reason: String,
@@ -287,9 +300,7 @@ async fn extra(
             "success",
             tr(&req, &state, "extra_time_given"),
         )),
-        Err(e) if e.status().is_client_error() => {
-            Ok(redirect_with_flash(&back, "error", e.message()))
-        }
+        Err(e) if shown_on_board(&e) => Ok(redirect_with_flash(&back, "error", e.message())),
         Err(e) => Err(e),
     }
 }
@@ -310,9 +321,7 @@ async fn reopen(
             "success",
             tr(&req, &state, "attempt_reopened"),
         )),
-        Err(e) if e.status().is_client_error() => {
-            Ok(redirect_with_flash(&back, "error", e.message()))
-        }
+        Err(e) if shown_on_board(&e) => Ok(redirect_with_flash(&back, "error", e.message())),
         Err(e) => Err(e),
     }
 }

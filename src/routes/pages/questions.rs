@@ -306,7 +306,12 @@ async fn approve(
             "success",
             tr(&req, &state, "question_approved"),
         )),
-        Err(e) if e.status().is_client_error() && e.status() != StatusCode::NOT_FOUND => {
+        // Not a draft: said on the page. Not allowed (a learner, the
+        // author of the draft) or no such question: an answer of its own.
+        Err(e)
+            if e.status().is_client_error()
+                && !matches!(e.status(), StatusCode::NOT_FOUND | StatusCode::FORBIDDEN) =>
+        {
             Ok(redirect_with_flash(&here, "error", e.message()))
         }
         Err(e) => Err(e),
@@ -636,6 +641,7 @@ async fn import_submit(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     author(&user)?;
+    crate::routes::limits::check_import(&req, &state)?;
     let file = upload::read(&req, payload, state.settings.server.max_body_bytes).await?;
     csrf::verify(
         &req,
