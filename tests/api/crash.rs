@@ -227,13 +227,19 @@ async fn a_server_killed_mid_exam_loses_no_acknowledged_save() {
     let long_played = play_long.await.unwrap().unwrap();
     let short_played = play_short.await.unwrap().unwrap();
     for p in long_played.iter().chain(&short_played) {
-        assert!(p.attempt.is_some(), "candidate {} never started", p.index);
         assert!(
             p.submitted.is_none(),
             "candidate {} finished before the kill",
             p.index
         );
     }
+    // A start in flight at the kill may have been lost with its answer;
+    // those candidates have nothing acknowledged to check.
+    let started = |v: &[ictskills_load::Played]| -> Vec<ictskills_load::Played> {
+        v.iter().filter(|p| p.attempt.is_some()).cloned().collect()
+    };
+    let (long_played, short_played) = (started(&long_played), started(&short_played));
+    assert!(long_played.len() >= 8 && short_played.len() >= 8);
 
     // Down until every short attempt's deadline has passed.
     let last_deadline = short_played
