@@ -97,7 +97,6 @@ impl Application {
                 .wrap(TracingLogger::default())
         })
         .listen(listener)?
-        .client_request_timeout(std::time::Duration::from_secs(10))
         .shutdown_timeout(30);
         if let Some(w) = settings.server.workers {
             server = server.workers(w);

@@ -710,6 +710,33 @@ fn zip_with(entries: &[(&str, &[u8])]) -> Vec<u8> {
 
 #[tokio::test]
 async fn uploads_refuse_lies_macros_bombs_huge_files_and_late_arrivals() {
+    // A zip bomb: 300 MB of zeros in a small file. Made first: in a debug
+    // build it takes seconds, longer than the server keeps an idle
+    // connection open, and a pooled connection closing under a request
+    // fails it.
+    let bomb = {
+        let mut buf = std::io::Cursor::new(Vec::new());
+        {
+            let mut z = zip::ZipWriter::new(&mut buf);
+            z.start_file(
+                "[Content_Types].xml",
+                zip::write::SimpleFileOptions::default(),
+            )
+            .unwrap();
+            z.write_all(br#"<Types><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#).unwrap();
+            z.start_file(
+                "xl/worksheets/sheet1.xml",
+                zip::write::SimpleFileOptions::default().large_file(true),
+            )
+            .unwrap();
+            let zeros = vec![0u8; 1 << 20];
+            for _ in 0..300 {
+                z.write_all(&zeros).unwrap();
+            }
+            z.finish().unwrap();
+        }
+        buf.into_inner()
+    };
     let app = seeded().await;
     let tp = two_part_session(&app, 1.0).await;
     let (_user, token, a) = candidate_with_our_task(&app, &tp, "tb").await;
@@ -736,30 +763,6 @@ async fn uploads_refuse_lies_macros_bombs_huge_files_and_late_arrivals() {
     ]);
     let r = upload(&app, &token, &attempt, "macro.xlsx", &macro_xlsx).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    // A zip bomb: 300 MB of zeros in a small file.
-    let bomb = {
-        let mut buf = std::io::Cursor::new(Vec::new());
-        {
-            let mut z = zip::ZipWriter::new(&mut buf);
-            z.start_file(
-                "[Content_Types].xml",
-                zip::write::SimpleFileOptions::default(),
-            )
-            .unwrap();
-            z.write_all(br#"<Types><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/></Types>"#).unwrap();
-            z.start_file(
-                "xl/worksheets/sheet1.xml",
-                zip::write::SimpleFileOptions::default().large_file(true),
-            )
-            .unwrap();
-            let zeros = vec![0u8; 1 << 20];
-            for _ in 0..300 {
-                z.write_all(&zeros).unwrap();
-            }
-            z.finish().unwrap();
-        }
-        buf.into_inner()
-    };
     assert!(bomb.len() < 2 * 1024 * 1024, "{}", bomb.len());
     let r = upload(&app, &token, &attempt, "bomb.xlsx", &bomb).await;
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
