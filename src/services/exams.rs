@@ -1504,6 +1504,10 @@ pub async fn extra_time(
     seconds: i32,
     reason: &str,
 ) -> Result<AttemptView, AppError> {
+    // Only staff who could proctor learn whether the attempt exists.
+    if !(actor.has(Role::Admin) || actor.has(Role::Trainer)) {
+        return Err(AppError::forbidden());
+    }
     let a0 = attempt::Entity::find_by_id(id)
         .one(db)
         .await?
@@ -1703,6 +1707,10 @@ pub async fn reopen(
     minutes: i64,
     reason: &str,
 ) -> Result<(), AppError> {
+    // Only staff who could proctor learn whether the attempt exists.
+    if !(actor.has(Role::Admin) || actor.has(Role::Trainer)) {
+        return Err(AppError::forbidden());
+    }
     let a0 = attempt::Entity::find_by_id(id)
         .one(db)
         .await?

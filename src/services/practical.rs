@@ -1470,6 +1470,10 @@ pub async fn submission(
     id: Uuid,
     vi: bool,
 ) -> Result<SubmissionView, AppError> {
+    // Only markers and admins learn whether the submission exists.
+    if !(user.has(Role::Admin) || user.has(Role::Marker)) {
+        return Err(AppError::forbidden());
+    }
     let c = ctx(db, id).await?;
     let Some(head) = board_role(db, user, c.session.id).await? else {
         return Err(AppError::forbidden());
@@ -1610,6 +1614,9 @@ pub async fn mark(
     id: Uuid,
     input: MarksInput,
 ) -> Result<MarkGiven, AppError> {
+    if !(user.has(Role::Admin) || user.has(Role::Marker)) {
+        return Err(AppError::forbidden());
+    }
     let c = ctx(db, id).await?;
     if board_role(db, user, c.session.id).await?.is_none() {
         return Err(AppError::forbidden());
@@ -2205,6 +2212,7 @@ pub async fn my_appeals(
 // ---------------------------------------------------------------- board
 
 #[derive(Clone, Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = MarkingBoardRow)]
 pub struct BoardRow {
     pub submission_id: Uuid,
     pub anon_number: i32,
