@@ -61,41 +61,43 @@ pub fn allowed(limiter: &Limiter, key: &str) -> bool {
     limiter.check_key(&key.to_string()).is_ok()
 }
 
-fn slow_down(vi: &str, en: &str) -> AppError {
-    AppError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", vi, en).with_retry_after(60)
-}
-
-/// Counts one certificate lookup for `key`; 429 `rate_limited` when over.
-pub fn check(limiter: &Limiter, key: &str) -> Result<(), AppError> {
+/// Counts one request for `key`; 429 `rate_limited` (with the message)
+/// when over the limit.
+fn limit(limiter: &Limiter, key: &str, vi: &str, en: &str) -> Result<(), AppError> {
     if allowed(limiter, key) {
         return Ok(());
     }
-    Err(slow_down(
+    Err(AppError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited", vi, en).with_retry_after(60))
+}
+
+/// Counts one certificate lookup for `key`.
+pub fn check(limiter: &Limiter, key: &str) -> Result<(), AppError> {
+    limit(
+        limiter,
+        key,
         "Bạn tra cứu quá nhiều lần trong thời gian ngắn. Vui lòng đợi một phút rồi thử lại.",
         "Too many lookups in a short time. Please wait a minute and try again.",
-    ))
+    )
 }
 
 /// Counts one password-reset request or confirmation from this address.
 pub fn check_reset(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
-    if allowed(&state.limits.resets, &client(req, state)) {
-        return Ok(());
-    }
-    Err(slow_down(
+    limit(
+        &state.limits.resets,
+        &client(req, state),
         "Quá nhiều yêu cầu đặt lại mật khẩu từ địa chỉ này. Vui lòng đợi một phút rồi thử lại.",
         "Too many password-reset requests from this address. Please wait a minute and try again.",
-    ))
+    )
 }
 
 /// Counts one import from this address.
 pub fn check_import(req: &HttpRequest, state: &AppState) -> Result<(), AppError> {
-    if allowed(&state.limits.imports, &client(req, state)) {
-        return Ok(());
-    }
-    Err(slow_down(
+    limit(
+        &state.limits.imports,
+        &client(req, state),
         "Quá nhiều lần nhập tệp trong thời gian ngắn. Vui lòng đợi một phút rồi thử lại.",
         "Too many imports in a short time. Please wait a minute and try again.",
-    ))
+    )
 }
 
 /// The client's address as the limits count it.
