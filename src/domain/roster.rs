@@ -850,4 +850,287 @@ mod tests {
             assert_eq!(column_for(h), Some(Column::ALL[i]));
         }
     }
+
+    /// Property tests on arbitrary and damaged rosters.
+    mod fuzz {
+        use std::collections::HashSet;
+
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use super::{today, units};
+        use crate::formats::table::fuzz_support::{config, mutated};
+        use crate::formats::table::{read_table, write_csv, write_xlsx};
+
+        /// Headers: the template's and the national id.
+        fn all_headers() -> Vec<&'static str> {
+            TEMPLATE_HEADERS.iter().copied().chain(["CCCD"]).collect()
+        }
+
+        /// Values for each column, good and bad, so rows reach every check.
+        const VALUES: [&[&str]; 10] = [
+            &[
+                "Nguyễn Văn An",
+                "Trần Thị Bích Ngọc",
+                "Lê  Văn   Cường",
+                "A",
+                "",
+                "123",
+                "Nguyễn\tVăn\nAn",
+            ],
+            &[
+                "15/03/1985",
+                "1985-03-15",
+                "31/02/1990",
+                "01/01/2030",
+                "15/3/85",
+                "",
+                "31048",
+                "abc",
+            ],
+            &["Hà Nội", "", "  Hải   Phòng ", "Thành phố Hồ Chí Minh"],
+            &["Nam", "Nữ", "male", "KHÁC", "x", ""],
+            &[
+                "an@example.com",
+                "AN@Example.com",
+                "binh@example.com",
+                "a@b",
+                "",
+                "không có",
+                "a@@b.vn",
+            ],
+            &[
+                "0912345678",
+                "912345678",
+                "+84 912 345 678",
+                "abc",
+                "",
+                "2438251234",
+            ],
+            &[
+                "Hà Nội / Hoàn Kiếm",
+                "00070",
+                "Xã Bình Minh",
+                "01 > 00070",
+                "",
+                "/",
+                "Nghệ An / Xã Bình Minh",
+                "Huế",
+            ],
+            &["Chuyên viên", "", "Trưởng   phòng"],
+            &["x", "có", "", "không", "Lãnh đạo", "maybe"],
+            &[
+                "001090012345",
+                "1090012345",
+                "12",
+                "",
+                "12345678",
+                "00109001234A",
+            ],
+        ];
+
+        fn long(n: usize) -> String {
+            "Đ".repeat(n)
+        }
+
+        fn row() -> impl Strategy<Value = Vec<String>> {
+            let columns: Vec<BoxedStrategy<String>> = VALUES
+                .iter()
+                .map(|values| {
+                    prop_oneof![
+                        8 => prop::sample::select(values.to_vec()).prop_map(str::to_string),
+                        1 => "\\PC{0,12}",
+                        1 => prop::sample::select(vec![199usize, 200, 201]).prop_map(long),
+                    ]
+                    .boxed()
+                })
+                .collect();
+            columns
+        }
+
+        fn any_table() -> impl Strategy<Value = Table> {
+            let headers = prop_oneof![
+                4 => Just(all_headers().iter().map(|h| h.to_string()).collect::<Vec<_>>()),
+                1 => Just(all_headers()).prop_shuffle().prop_map(|h| h.iter().map(|s| s.to_string()).collect()),
+                1 => prop::collection::vec(prop::sample::select(all_headers()), 0..12)
+                    .prop_map(|h| h.iter().map(|s| s.to_string()).collect()),
+            ];
+            (headers, prop::collection::vec(row(), 0..8)).prop_map(|(headers, rows)| Table {
+                headers,
+                rows: rows
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, cells)| TableRow { line: i + 2, cells })
+                    .collect(),
+            })
+        }
+
+        /// The rows written back as a CSV roster.
+        fn export(rows: &[RosterRow]) -> Vec<u8> {
+            let units = units();
+            let cells: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.full_name.as_str().to_string(),
+                        r.date_of_birth.format("%d/%m/%Y").to_string(),
+                        r.place_of_birth.clone(),
+                        r.sex.label(Lang::Vi).to_string(),
+                        r.email.as_str().to_string(),
+                        r.phone
+                            .as_ref()
+                            .map(|p| p.as_str().to_string())
+                            .unwrap_or_default(),
+                        units.path_of(r.unit_id).unwrap(),
+                        r.job_title.clone().unwrap_or_default(),
+                        if r.is_leader { "x" } else { "" }.to_string(),
+                        r.national_id
+                            .as_ref()
+                            .map(|n| n.as_str().to_string())
+                            .unwrap_or_default(),
+                    ]
+                })
+                .collect();
+            write_csv(&all_headers(), &cells).unwrap()
+        }
+
+        /// What [`parse_roster`] promises for `table`, and its valid rows
+        /// read back the same once exported.
+        fn check(table: &Table) -> Result<(), TestCaseError> {
+            let p = parse_roster(table, &units(), today());
+            let lines: HashSet<usize> = table.rows.iter().map(|r| r.line).collect();
+            for e in &p.errors {
+                prop_assert!(e.line == 1 || lines.contains(&e.line), "{:?}", e);
+                for lang in [Lang::Vi, Lang::En] {
+                    let m = e.message(lang);
+                    prop_assert!(!m.is_empty());
+                    if e.kind != RosterError::NoRows {
+                        prop_assert!(m.contains(&e.line.to_string()), "{}", m);
+                    }
+                }
+            }
+            if p.errors.iter().any(|e| {
+                matches!(
+                    e.kind,
+                    RosterError::MissingColumn { .. } | RosterError::DuplicateColumn { .. }
+                )
+            }) {
+                prop_assert!(p.rows.is_empty());
+                prop_assert!(p.errors.iter().all(|e| e.line == 1));
+                return Ok(());
+            }
+            // Every table row is a valid row or has errors, never both.
+            for line in &lines {
+                let valid = p.rows.iter().filter(|r| r.line == *line).count();
+                let errors = p.errors.iter().filter(|e| e.line == *line).count();
+                prop_assert!(
+                    (valid == 1) != (errors > 0),
+                    "line {}: {} rows, {} errors",
+                    line,
+                    valid,
+                    errors
+                );
+            }
+            let (mut emails, mut ids) = (HashSet::new(), HashSet::new());
+            let unit_ids: HashSet<uuid::Uuid> = (1..=5).map(uuid::Uuid::from_u128).collect();
+            for r in &p.rows {
+                prop_assert!(
+                    emails.insert(r.email.as_str().to_string()),
+                    "{} twice",
+                    r.email.as_str()
+                );
+                if let Some(id) = &r.national_id {
+                    prop_assert!(ids.insert(id.as_str().to_string()));
+                }
+                prop_assert!(r.date_of_birth <= today());
+                prop_assert!(unit_ids.contains(&r.unit_id));
+                for t in std::iter::once(&r.place_of_birth).chain(r.job_title.as_ref()) {
+                    prop_assert!(t.chars().count() <= MAX_TEXT_CHARS);
+                    prop_assert_eq!(t, &t.split_whitespace().collect::<Vec<_>>().join(" "));
+                }
+            }
+            if !p.rows.is_empty() {
+                let again = parse_roster(&read_table(&export(&p.rows)).unwrap(), &units(), today());
+                prop_assert!(again.errors.is_empty(), "{:?}", again.errors);
+                let strip = |rows: &[RosterRow]| -> Vec<RosterRow> {
+                    rows.iter()
+                        .cloned()
+                        .map(|r| RosterRow { line: 0, ..r })
+                        .collect()
+                };
+                // A phone kept without its 0 ("987 654 321" has spaces, so
+                // it is not taken for a number Excel shortened) gets the 0
+                // back once written as bare digits.
+                let want: Vec<RosterRow> = strip(&p.rows)
+                    .into_iter()
+                    .map(|r| RosterRow {
+                        phone: r
+                            .phone
+                            .map(|ph| Phone::parse(&restore_phone_zero(ph.as_str())).unwrap()),
+                        ..r
+                    })
+                    .collect();
+                prop_assert_eq!(strip(&again.rows), want);
+            }
+            Ok(())
+        }
+
+        const TOKENS: &[&str] = &[
+            ",",
+            "\"",
+            ";",
+            "@",
+            "/",
+            " / ",
+            "x",
+            "15/03/1985",
+            "Nam",
+            "\n",
+        ];
+
+        const SAMPLES: &[&str] = &[
+            "Họ và tên,Ngày sinh,Nơi sinh,Giới tính,Email,Số điện thoại,Đơn vị,Chức danh,Lãnh đạo\n\
+             Nguyễn Văn An,15/03/1985,Hà Nội,Nam,nguyen.van.an@example.com,0912 345 678,Thành phố Hà Nội / Phường Hoàn Kiếm,Chuyên viên,\n\
+             Trần Thị Bích Ngọc,02/11/1990,Hải Phòng,Nữ,tran.thi.bich.ngoc@example.com,0987 654 321,Nghệ An / Xã Bình Minh,Trưởng phòng,x\n",
+            "\u{feff}STT;HỌ VÀ TÊN *;Ngay sinh (dd/mm/yyyy);noi sinh;Gender;Email;Unit;CCCD;Lãnh đạo:\r\n\
+             1;Lê Văn Cường;1985-03-15;Huế;male;cuong@example.com;00070;1090012345;có\r\n\
+             2;Phạm Thị Dung;31/02/1990;;nữ;cuong@example.com;Xã Bình Minh;;\r\n",
+        ];
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            #[test]
+            fn fuzz_roster_arbitrary_tables(table in any_table()) {
+                check(&table)?;
+            }
+
+            #[test]
+            fn fuzz_roster_mutated_csv(bytes in mutated(SAMPLES, TOKENS)) {
+                if let Ok(table) = read_table(&bytes) {
+                    check(&table)?;
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(config(32))]
+
+            #[test]
+            fn fuzz_roster_xlsx_cells(rows in prop::collection::vec(row(), 1..6)) {
+                let bytes = write_xlsx("Danh sách", &all_headers(), &rows).unwrap();
+                check(&read_table(&bytes).unwrap())?;
+            }
+        }
+
+        #[test]
+        fn fuzz_roster_samples_are_valid() {
+            let p = parse_roster(
+                &read_table(SAMPLES[0].as_bytes()).unwrap(),
+                &units(),
+                today(),
+            );
+            assert_eq!((p.rows.len(), p.errors.len()), (2, 0), "{:?}", p.errors);
+        }
+    }
 }

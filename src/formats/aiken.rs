@@ -479,4 +479,120 @@ mod tests {
             }
         }
     }
+
+    /// Property tests on arbitrary and damaged Aiken files.
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use super::defaults;
+        use crate::formats::table::fuzz_support::{
+            check_parsed, config, line_count, mutated, soup,
+        };
+
+        const TOKENS: &[&str] = &[
+            "A. ",
+            "B) ",
+            "C.",
+            "D)",
+            "Z. ",
+            "a. ",
+            "A.x",
+            "ANSWER: ",
+            "ANSWER: B",
+            "answer :",
+            "ANSWER:",
+            "ANSWER: AB",
+            "ANSWER: Ư",
+            "\n\n",
+            "\nA. ",
+            "\nANSWER: A\n",
+            " ",
+            ".",
+            ")",
+        ];
+
+        const SAMPLES: &[&str] = &[
+            "Thiết bị nào là thiết bị xuất?\nA. Chuột\nB) Máy in\nC. Bàn phím\nD. Máy quét\nANSWER: B\n\n\
+             Phần mềm nào là hệ điều hành?\nA. Microsoft Word\nB. Windows 11\nC. Google Chrome\nANSWER: b\n",
+            "\u{feff}Khi nhận thư điện tử lạ có tệp đính kèm, cán bộ nên làm gì?\r\n\r\n\
+             Chọn cách xử lý an toàn nhất.\r\nA) Mở ngay tệp đính kèm\r\nB) Chuyển tiếp cho đồng nghiệp\r\n\
+             C) Không mở, báo cho bộ phận CNTT\r\nANSWER: C\r\n\
+             Câu thiếu dòng đáp án\r\nA. một\r\nB. hai\r\n\r\nANSWER: Z\r\n",
+            "Phím tắt nào dán nội dung?\nA. Ctrl+C\nC. Ctrl+V\nANSWER: C\n\nA. Không có câu hỏi\nB. x\nANSWER: A\n",
+        ];
+
+        /// Writes questions back as Aiken (the format has no writer here).
+        /// The file starts with a blank line: a stem may start with a
+        /// U+FEFF (a BOM in mid-file, as when two exports are concatenated,
+        /// is kept), which at the very start would be read as the BOM.
+        fn aiken(questions: &[QuestionDraft]) -> String {
+            let mut out = String::from("\n");
+            for q in questions {
+                out.push_str(&q.stem);
+                out.push('\n');
+                for (i, o) in q.options.iter().enumerate() {
+                    out.push_str(&format!("{}. {}\n", letter_at(i).unwrap(), o.text));
+                }
+                let right = q.options.iter().position(|o| o.correct).unwrap();
+                out.push_str(&format!("ANSWER: {}\n\n", letter_at(right).unwrap()));
+            }
+            out
+        }
+
+        /// The reader's promises for `bytes`, and what it read reads back
+        /// the same once written again.
+        fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
+            let parsed = parse(bytes, &defaults());
+            check_parsed(&parsed, line_count(bytes))?;
+            if decode(bytes).is_none() {
+                prop_assert!(parsed.questions.is_empty());
+                prop_assert_eq!(&parsed.errors, &[(1, NOT_UTF8.to_string())]);
+            }
+            prop_assert!(parsed.questions.windows(2).all(|w| w[0].0 < w[1].0));
+            for (_, q) in &parsed.questions {
+                prop_assert_eq!(q.qtype, QuestionType::Single);
+                prop_assert_eq!(q.format, TextFormat::Plain);
+                prop_assert!(q.options.len() <= 26);
+                prop_assert_eq!(q.options.iter().filter(|o| o.correct).count(), 1);
+                prop_assert!(
+                    q.options
+                        .iter()
+                        .all(|o| !o.text.contains('\n') && o.feedback.is_empty())
+                );
+                prop_assert_eq!(q.difficulty, defaults().difficulty);
+            }
+            let drafts: Vec<QuestionDraft> = parsed.questions.into_iter().map(|(_, q)| q).collect();
+            let written = aiken(&drafts);
+            let again = parse(written.as_bytes(), &defaults());
+            prop_assert!(again.errors.is_empty(), "{:?}\n{}", again.errors, written);
+            let again: Vec<QuestionDraft> = again.questions.into_iter().map(|(_, q)| q).collect();
+            prop_assert_eq!(again, drafts, "{}", written);
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            #[test]
+            fn fuzz_aiken_arbitrary_bytes(bytes in soup(TOKENS)) {
+                check(&bytes)?;
+            }
+
+            #[test]
+            fn fuzz_aiken_mutated_samples(bytes in mutated(SAMPLES, TOKENS)) {
+                check(&bytes)?;
+            }
+        }
+
+        #[test]
+        fn fuzz_aiken_samples_are_valid() {
+            let parsed = parse(SAMPLES[0].as_bytes(), &defaults());
+            assert_eq!((parsed.questions.len(), parsed.errors.len()), (2, 0));
+            // The last sample is all mistakes.
+            for sample in &SAMPLES[..2] {
+                assert!(!parse(sample.as_bytes(), &defaults()).questions.is_empty());
+            }
+        }
+    }
 }

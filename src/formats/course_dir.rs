@@ -308,4 +308,231 @@ mod tests {
             assert!(topics.contains(code), "no lesson covers {code}");
         }
     }
+
+    /// Property tests on arbitrary and damaged course folders.
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::formats::table::fuzz_support::{config, line_count, mutated_text, soup_text};
+
+        const COURSE: &str = "code = \"CNTT-CB\"\ntitle = \"Chuẩn kỹ năng sử dụng CNTT cơ bản\"\n\
+            description = \"Khóa học theo Thông tư 03/2014/TT-BTTTT.\"\n\n\
+            [[modules]]\ncode = \"IU01\"\ntitle = \"Hiểu biết về CNTT cơ bản\"\n\n\
+            [[modules]]\ncode = \"IU04\"\ntitle = \"Sử dụng bảng tính cơ bản\"\n";
+
+        const LESSON_IU01: &str = "+++\ntitle = \"Máy tính, phần cứng và phần mềm\"\nmin_seconds = 480\ntopics = [\"IU01.1\"]\nquiz_questions = 5\nquiz_pass_percent = 80\n+++\n\n\
+            ## Máy tính là gì\n\nMáy tính gồm **phần cứng** và *phần mềm*. Xem [bài sau](../IU04/01-bang-tinh) hoặc <https://example.com>.\n\n\
+            | Thiết bị | Loại |\n|---|---|\n| Bàn phím | nhập |\n| Máy in | xuất |\n\n> Ghi nhớ: tắt máy đúng cách.\n\n![Sơ đồ](/media/so-do.png)\n";
+
+        const LESSON_IU04: &str = "\u{feff}+++\r\ntitle = 'Bảng tính và công thức'\r\nmin_seconds = 600\r\ntopics = [\"IU04.1\", \"iu04.3\"]\r\n+++\r\n\r\n\
+            Công thức bắt đầu bằng dấu `=`, ví dụ `=SUM(A1:A10)`.\r\n\r\n1. Chọn ô\r\n2. Gõ công thức\r\n\r\n\
+            <video src=\"/media/abc/v.mp4\" controls></video>\r\n";
+
+        const LESSONS: [(&str, &str); 2] = [
+            ("IU01/01-may-tinh.md", LESSON_IU01),
+            ("IU04/01-bang-tinh.md", LESSON_IU04),
+        ];
+
+        const TOKENS: &[&str] = &[
+            "+++",
+            "\n+++\n",
+            "=",
+            "\"",
+            "'",
+            "'''",
+            "\"\"\"",
+            "[",
+            "]",
+            "[[",
+            "]]",
+            "{",
+            "}",
+            ".",
+            "title = ",
+            "min_seconds = ",
+            "0",
+            "14401",
+            "-1",
+            "99999999999999999999",
+            "1e3",
+            "inf",
+            "topics = [\"IU01.1\"]",
+            "\"IU02.1\"",
+            "quiz_pass_percent = 101",
+            "quiz_questions = -5",
+            "extra = 1",
+            "#",
+            "\\",
+            "\\u0000",
+            "\\uD800",
+            "1979-05-27T07:32:00Z",
+            "a.b.c = 1",
+            "[[modules]]\ncode = \"IU16\"\ntitle = \"x\"\n",
+            "code = \"IU02\"",
+            "\n\n",
+            "<script>",
+        ];
+
+        fn course(lessons: Vec<(String, String)>, course_toml: String) -> Vec<(String, String)> {
+            std::iter::once(("course.toml".to_string(), course_toml))
+                .chain(lessons)
+                .collect()
+        }
+
+        fn good_lessons() -> Vec<(String, String)> {
+            LESSONS
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect()
+        }
+
+        /// What [`parse`] promises for `files`.
+        fn check(files: &[(String, String)]) -> Result<(), TestCaseError> {
+            match parse(files) {
+                Ok(c) => {
+                    prop_assert_eq!(c.code.trim(), c.code.as_str());
+                    for m in &c.modules {
+                        let code = ModuleCode::parse(&m.code);
+                        prop_assert!(code.is_some());
+                        prop_assert!(!m.lessons.is_empty());
+                        for l in &m.lessons {
+                            prop_assert!(!l.title.is_empty() && l.title.trim() == l.title);
+                            prop_assert!((1..=4 * 3600).contains(&l.min_seconds));
+                            prop_assert!(l.quiz_pass_percent <= 100);
+                            prop_assert!(!l.body.is_empty() && l.body.trim() == l.body);
+                            for t in &l.topics {
+                                prop_assert_eq!(
+                                    TopicCode::parse(t).map(|t| t.module()),
+                                    code.clone()
+                                );
+                            }
+                            let path = format!("{}/{}.md", m.code, l.slug);
+                            prop_assert!(files.iter().any(|(p, _)| *p == path));
+                        }
+                    }
+                }
+                Err(errors) => {
+                    prop_assert!(!errors.is_empty());
+                    for e in &errors {
+                        prop_assert!(e.line >= 1 && !e.message.is_empty());
+                        if let Some((_, text)) = files.iter().find(|(p, _)| *p == e.file) {
+                            prop_assert!(e.line <= line_count(text.as_bytes()), "{:?}", e);
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+
+        /// A valid lesson of IU04 and the [`LessonDef`] it should give.
+        fn any_lesson() -> impl Strategy<Value = (String, LessonDef)> {
+            let topics: Vec<&str> = crate::domain::taxonomy::TOPICS
+                .iter()
+                .map(|(t, _, _)| *t)
+                .filter(|t| t.starts_with("IU04."))
+                .collect();
+            (
+                "[^\\p{C}]{0,3}[^\\p{C}\\s][^\\p{C}]{0,20}",
+                1..=14_400u32,
+                prop::sample::subsequence(topics, 0..3),
+                prop::option::of(0..40u32),
+                prop::option::of(0..=100u32),
+                "\\PC{0,5}[^\\s+]\\PC{0,200}",
+                "[a-z0-9-]{1,12}",
+            )
+                .prop_map(
+                    |(title, min_seconds, topics, questions, pass, body, slug)| {
+                        let mut front = format!(
+                            "title = {}\nmin_seconds = {min_seconds}\ntopics = {topics:?}\n",
+                            toml::Value::String(title.clone()),
+                        );
+                        if let Some(q) = questions {
+                            front.push_str(&format!("quiz_questions = {q}\n"));
+                        }
+                        if let Some(p) = pass {
+                            front.push_str(&format!("quiz_pass_percent = {p}\n"));
+                        }
+                        let text = format!("+++\n{front}+++\n\n{body}\n");
+                        let lesson = LessonDef {
+                            slug,
+                            title: title.trim().to_string(),
+                            min_seconds,
+                            topics: topics.iter().map(|t| t.to_string()).collect(),
+                            quiz_questions: questions.unwrap_or(0),
+                            quiz_pass_percent: pass.unwrap_or(80),
+                            body: body.trim().to_string(),
+                        };
+                        (text, lesson)
+                    },
+                )
+        }
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            #[test]
+            fn fuzz_course_mutated_lesson(
+                which in 0..LESSONS.len(),
+                text in mutated_text(&[LESSON_IU01, LESSON_IU04], TOKENS),
+            ) {
+                let mut lessons = good_lessons();
+                lessons[which].1 = text;
+                check(&course(lessons, COURSE.to_string()))?;
+            }
+
+            #[test]
+            fn fuzz_course_mutated_course_toml(text in mutated_text(&[COURSE], TOKENS)) {
+                check(&course(good_lessons(), text))?;
+            }
+
+            #[test]
+            fn fuzz_course_lesson_round_trip((text, lesson) in any_lesson()) {
+                let mut files = course(good_lessons(), COURSE.to_string());
+                files.retain(|(p, _)| !p.starts_with("IU04/"));
+                files.push((format!("IU04/{}.md", lesson.slug), text.clone()));
+                let c = parse(&files).map_err(|e| TestCaseError::fail(format!("{e:?}\n{text}")))?;
+                prop_assert_eq!(&c.modules[1].lessons, &vec![lesson]);
+            }
+        }
+
+        proptest! {
+            // Five files a case: fewer cases.
+            #![proptest_config(config(128))]
+
+            #[test]
+            fn fuzz_course_arbitrary_files(
+                files in prop::collection::vec(
+                    (
+                        prop::sample::select(vec!["course.toml", "IU01/01-a.md", "IU04/02-b.md", "IU02/x.md", "IU01/anh.png", "ghi-chu.md"]),
+                        soup_text(TOKENS),
+                    ),
+                    0..5,
+                ),
+            ) {
+                let files: Vec<(String, String)> = files.into_iter().map(|(p, t)| (p.to_string(), t)).collect();
+                check(&files)?;
+            }
+        }
+
+        #[test]
+        fn fuzz_course_samples_are_valid() {
+            let c = parse(&course(good_lessons(), COURSE.to_string())).unwrap();
+            assert_eq!(c.modules.len(), 2);
+            assert_eq!(c.modules[1].lessons[0].topics, ["IU04.1", "IU04.3"]);
+        }
+
+        /// Deeply nested TOML must not overflow the stack.
+        #[test]
+        fn fuzz_course_deep_toml() {
+            for n in [100, 1_000, 20_000] {
+                let deep = format!("+++\ntitle = {}\nmin_seconds = 1\n+++\nx", "[".repeat(n));
+                let mut lessons = good_lessons();
+                lessons[0].1 = deep;
+                assert!(parse(&course(lessons, COURSE.to_string())).is_err());
+                let deep = format!("code = {}\n", "{a=".repeat(n));
+                assert!(parse(&course(good_lessons(), deep)).is_err());
+            }
+        }
+    }
 }

@@ -1654,4 +1654,161 @@ $CATEGORY: IU02\n\n\
             let _ = parse(text.as_bytes(), &iu("IU03"));
         }
     }
+
+    /// Property tests on arbitrary and damaged GIFT files.
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::formats::table::fuzz_support::{
+            check_parsed, config, line_count, mutated, soup,
+        };
+
+        const TOKENS: &[&str] = &[
+            "{",
+            "}",
+            "=",
+            "~",
+            "#",
+            "####",
+            "::",
+            ":",
+            "\\",
+            "\\{",
+            "\\}",
+            "\\=",
+            "\\~",
+            "\\#",
+            "\\:",
+            "\\n",
+            "\\]",
+            "%",
+            "%50%",
+            "%-100%",
+            "%33.33333%",
+            "->",
+            "[html]",
+            "[markdown]",
+            "[moodle]",
+            "[plain]",
+            "[",
+            "]",
+            "// ",
+            "// [id:",
+            "// [tag:",
+            "$CATEGORY: ",
+            "$CATEGORY: $course$/top/IU04/IU04.3",
+            "{T}",
+            "{FALSE#",
+            "TRUE",
+            "_____",
+            "IU01",
+            "=Đúng",
+            "~Sai",
+        ];
+
+        const SAMPLES: &[&str] = &[
+            "// Mô-đun IU01 — Hiểu biết về CNTT cơ bản\n$CATEGORY: $course$/top/IU01 Hiểu biết về CNTT cơ bản/IU01.1 Kiến thức cơ bản\n\n\
+             // [id:IU01-001]\n// [tag:easy]\n::IU01-001::[markdown]Thiết bị nào sau đây là **thiết bị xuất**? {\n\
+             =Máy in #Đúng\\: máy in đưa dữ liệu ra giấy.\n~Bàn phím #Sai\\: bàn phím là thiết bị nhập.\n~Chuột\n~Máy quét\n\
+             ####Thiết bị xuất đưa thông tin từ máy tính ra ngoài.\n}\n\n\
+             // [id:IU01-002] [tag:khó] [tag:phần cứng]\n::RAM::RAM là bộ nhớ chỉ đọc. {FALSE#Sai rồi\\: RAM đọc và ghi được.#Chính xác.}\n",
+            "$CATEGORY: IU04/IU04.3\n\n::Hàm tổng::[html]<p>Công thức nào tính tổng các ô A1\\:A10?</p> {\n\
+             =\\=SUM(A1\\:A10)\n~\\=AVERAGE(A1\\:A10) #Hàm trung bình cộng.\n~\\=COUNT(A1\\:A10)\n}\n\n\
+             ::Chọn nhiều::Những thiết bị nào là thiết bị lưu trữ? {\n~%50%Ổ cứng SSD\n~%50%USB\n~%-100%Màn hình\n}\n\n\
+             Phím tắt sao chép trong Windows là {=Ctrl+C ~Ctrl+V ~Ctrl+X} để chép văn bản.\n",
+            "\u{feff}// [tag:trung bình]\r\n::Tự luận::Trình bày khái niệm hệ điều hành. {}\r\n\r\n\
+             ::Số::1 KB bằng bao nhiêu byte? {#1024}\r\n\r\n\
+             ::Ghép::Ghép phím tắt với chức năng. {=Ctrl+C -> Sao chép =Ctrl+V -> Dán}\r\n\r\n\
+             ::Mô tả::Phần sau nói về mạng máy tính.\r\n\r\n\
+             ::Đúng sai::Internet là mạng của các mạng. {T}\r\n",
+        ];
+
+        fn defaults() -> ImportDefaults {
+            ImportDefaults {
+                module: ModuleCode::parse("IU03"),
+                topic: TopicCode::parse("IU03.2"),
+                difficulty: Some(Difficulty::Medium),
+            }
+        }
+
+        /// The reader's promises for `bytes`, and what it read round trips
+        /// through the writer.
+        fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
+            let parsed = parse(bytes, &defaults());
+            check_parsed(&parsed, line_count(bytes))?;
+            if decode(bytes).is_none() {
+                prop_assert!(parsed.questions.is_empty() && parsed.skipped.is_empty());
+                prop_assert_eq!(parsed.errors.len(), 1);
+                prop_assert_eq!(parsed.errors[0].0, 1);
+            }
+            // Each question starts on a line of its own.
+            prop_assert!(parsed.questions.windows(2).all(|w| w[0].0 < w[1].0));
+            for (_, q) in &parsed.questions {
+                prop_assert!(q.options.len() <= MAX_OPTIONS);
+                prop_assert!(q.images.is_empty());
+                if q.qtype == QuestionType::TrueFalse {
+                    let texts: Vec<&str> = q.options.iter().map(|o| o.text.as_str()).collect();
+                    prop_assert_eq!(texts, [TRUE_TEXT, FALSE_TEXT]);
+                }
+            }
+            let drafts: Vec<QuestionDraft> = parsed.questions.into_iter().map(|(_, q)| q).collect();
+            let written = write(&drafts);
+            let again = parse(written.as_bytes(), &ImportDefaults::default());
+            prop_assert!(again.errors.is_empty(), "{:?}\n{}", again.errors, written);
+            prop_assert!(again.skipped.is_empty(), "{:?}\n{}", again.skipped, written);
+            let again: Vec<QuestionDraft> = again.questions.into_iter().map(|(_, q)| q).collect();
+            prop_assert_eq!(again, drafts, "{}", written);
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            #[test]
+            fn fuzz_gift_arbitrary_bytes(bytes in soup(TOKENS)) {
+                check(&bytes)?;
+            }
+
+            #[test]
+            fn fuzz_gift_mutated_samples(bytes in mutated(SAMPLES, TOKENS)) {
+                check(&bytes)?;
+            }
+        }
+
+        #[test]
+        fn fuzz_gift_samples_are_valid() {
+            for sample in SAMPLES {
+                let parsed = parse(sample.as_bytes(), &defaults());
+                assert!(!parsed.questions.is_empty(), "{parsed:?}");
+            }
+            let parsed = parse(SAMPLES[0].as_bytes(), &defaults());
+            assert!(
+                parsed.errors.is_empty() && parsed.skipped.is_empty(),
+                "{parsed:?}"
+            );
+        }
+
+        /// Long runs of one character: no quadratic blow-up, no deep recursion.
+        #[test]
+        fn fuzz_gift_pathological_runs() {
+            for piece in [
+                "{",
+                "}",
+                "~",
+                "=",
+                "#",
+                ":",
+                "\\",
+                "{=a ~b}\n",
+                "// [tag:",
+                "::",
+                "%",
+            ] {
+                let text = format!("Câu hỏi {}", piece.repeat(64 * 1024 / piece.len()));
+                let parsed = parse(text.as_bytes(), &defaults());
+                assert!(parsed.questions.len() <= 1, "{piece}");
+            }
+        }
+    }
 }

@@ -1750,4 +1750,175 @@ Ggo=</file>
             }
         }
     }
+
+    /// Property tests on arbitrary and damaged Moodle XML files.
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use super::SAMPLE;
+        use crate::formats::table::fuzz_support::{
+            XML_TOKENS, check_parsed, config, line_count, mutated, soup,
+        };
+
+        const TOKENS: &[&str] = &[
+            "<quiz>",
+            "</quiz>",
+            "<question type=\"multichoice\">",
+            "<question type=\"truefalse\">",
+            "<question type=\"category\">",
+            "</question>",
+            "<question>",
+            "<text>",
+            "</text>",
+            "<answer fraction=\"100\">",
+            "<answer fraction=\"-50\">",
+            "<answer fraction=\"NaN\">",
+            "</answer>",
+            "<single>false</single>",
+            "<name><text>",
+            "<idnumber>",
+            "</idnumber>",
+            "<tags><tag><text>khó</text></tag></tags>",
+            "<![CDATA[",
+            "]]>",
+            "&lt;",
+            "&amp;",
+            "&#x1F600;",
+            "&#0;",
+            "&#xD800;",
+            "&nbsp;",
+            "<!DOCTYPE quiz>",
+            "<!-- ghi chú -->",
+            "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>",
+            "<?xml version=\"1.0\"?>",
+            "<file name=\"a.png\" path=\"/\" encoding=\"base64\">iVBORw0K</file>",
+            "<file name=\"../x\" path=\"/\">",
+            "<x>",
+            "</x>",
+            "@@PLUGINFILE@@/a.png",
+            "format=\"markdown\"",
+            "$course$/top/IU04/IU04.3",
+        ];
+
+        const SAMPLES: &[&str] = &[
+            SAMPLE,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<quiz>\n<question type=\"category\"><category><text>$course$/top/IU06 Internet/IU06.2 Thư điện tử</text></category></question>\n\
+             <question type=\"multichoice\">\n  <name><text>Thư rác</text></name>\n  <questiontext format=\"markdown\"><text>Dấu hiệu nào cho thấy một thư điện tử là **thư lừa đảo**?</text></questiontext>\n\
+             <generalfeedback format=\"html\"><text><![CDATA[<p>Luôn kiểm tra <b>địa chỉ người gửi</b>.</p>]]></text></generalfeedback>\n\
+             <idnumber>IU06-031</idnumber>\n  <single>true</single>\n\
+             <answer fraction=\"100\"><text>Yêu cầu cung cấp mật khẩu qua đường liên kết</text><feedback><text>Đúng &amp; đủ.</text></feedback></answer>\n\
+             <answer fraction=\"0\"><text>Có chữ ký của cơ quan</text></answer>\n\
+             <answer fraction=\"0\"><text>Gửi trong giờ hành chính</text></answer>\n\
+             <tags><tag><text>dễ</text></tag><tag><text>an toàn</text></tag></tags>\n</question>\n\
+             <question type=\"truefalse\"><name><text>Mật khẩu</text></name><questiontext><text>Nên dùng chung một mật khẩu cho mọi tài khoản.</text></questiontext>\
+             <answer fraction=\"100\"><text>Sai</text></answer><answer fraction=\"0\"><text>Đúng</text></answer></question>\n</quiz>\n",
+        ];
+
+        fn tokens() -> &'static [&'static str] {
+            static ALL: std::sync::OnceLock<Vec<&'static str>> = std::sync::OnceLock::new();
+            ALL.get_or_init(|| TOKENS.iter().chain(XML_TOKENS).copied().collect())
+        }
+
+        fn defaults() -> ImportDefaults {
+            ImportDefaults {
+                module: ModuleCode::parse("IU05"),
+                topic: None,
+                difficulty: Some(Difficulty::Hard),
+            }
+        }
+
+        /// The reader's promises for `bytes`, and what it read (with a
+        /// title and an id, as [`write`] requires) reads back the same.
+        fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
+            let parsed = parse(bytes, &defaults());
+            check_parsed(&parsed, line_count(bytes))?;
+            if std::str::from_utf8(bytes).is_err() {
+                prop_assert!(parsed.questions.is_empty());
+                prop_assert_eq!(parsed.errors.len(), 1);
+            }
+            for (_, q) in &parsed.questions {
+                let names: std::collections::HashSet<&str> =
+                    q.images.iter().map(|i| i.name.as_str()).collect();
+                prop_assert_eq!(names.len(), q.images.len());
+                prop_assert!(
+                    q.images
+                        .iter()
+                        .all(|i| !i.name.split('/').any(|s| s.is_empty() || s == ".."))
+                );
+            }
+            let drafts: Vec<QuestionDraft> = parsed
+                .questions
+                .into_iter()
+                .map(|(_, q)| q)
+                .filter(|q| q.title.is_some() && q.external_id.is_some())
+                // The writer drops characters XML 1.0 forbids, which the
+                // reader takes from references such as `&#xFFFF;`.
+                .filter(|q| {
+                    let texts = [&q.stem, &q.general_feedback]
+                        .into_iter()
+                        .chain(q.title.as_ref())
+                        .chain(q.external_id.as_ref())
+                        .chain(q.options.iter().flat_map(|o| [&o.text, &o.feedback]))
+                        .chain(&q.tags)
+                        .chain(q.images.iter().map(|i| &i.name));
+                    texts.flat_map(|t| t.chars()).all(xml_char)
+                })
+                .collect();
+            let written = write(&drafts);
+            let again = parse(written.as_bytes(), &ImportDefaults::default());
+            prop_assert!(again.errors.is_empty(), "{:?}\n{}", again.errors, written);
+            let again: Vec<QuestionDraft> = again.questions.into_iter().map(|(_, q)| q).collect();
+            prop_assert_eq!(again, drafts, "{}", written);
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            #[test]
+            fn fuzz_moodle_xml_arbitrary_bytes(bytes in soup(TOKENS)) {
+                check(&bytes)?;
+            }
+
+            #[test]
+            fn fuzz_moodle_xml_mutated_samples(bytes in mutated(SAMPLES, tokens())) {
+                check(&bytes)?;
+            }
+        }
+
+        #[test]
+        fn fuzz_moodle_xml_samples_are_valid() {
+            for sample in SAMPLES {
+                let parsed = parse(sample.as_bytes(), &defaults());
+                assert!(
+                    parsed.errors.is_empty() && parsed.questions.len() >= 2,
+                    "{parsed:?}"
+                );
+            }
+        }
+
+        /// Deep nesting, long runs and entity tricks stay bounded.
+        #[test]
+        fn fuzz_moodle_xml_pathological_documents() {
+            let deep = format!("<quiz>{}", "<question type=\"multichoice\">".repeat(10_000));
+            let huge_attr = format!(
+                "<quiz><question type=\"{}\"></question></quiz>",
+                "x".repeat(60_000)
+            );
+            let bomb = "<?xml version=\"1.0\"?><!DOCTYPE quiz [<!ENTITY a \"aaaaaaaaaa\"><!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]><quiz>&b;</quiz>";
+            let refs = format!(
+                "<quiz><question type=\"x\"><text>{}</text></question></quiz>",
+                "&#x10FFFF;".repeat(6000)
+            );
+            for doc in [deep.as_str(), huge_attr.as_str(), bomb, refs.as_str()] {
+                let parsed = parse(doc.as_bytes(), &defaults());
+                assert!(parsed.questions.is_empty());
+                assert!(
+                    parsed.errors.len() + parsed.skipped.len() >= 1,
+                    "{parsed:?}"
+                );
+            }
+        }
+    }
 }

@@ -941,4 +941,203 @@ mod tests {
             let _ = parse(file.as_bytes(), &ImportDefaults::default());
         }
     }
+
+    /// Property tests on arbitrary and damaged question sheets.
+    mod fuzz {
+        use std::sync::OnceLock;
+
+        use proptest::prelude::*;
+        use proptest::sample::Index;
+
+        use super::super::*;
+        use crate::formats::table::fuzz_support::{
+            XML_TOKENS, byte_mutations, check_parsed, config, damage_bytes, damage_part,
+            line_count, mutated, mutation, soup,
+        };
+
+        const TOKENS: &[&str] = &[
+            ",",
+            ";",
+            "\"",
+            "\"\"",
+            "\t",
+            "A",
+            "B",
+            "A, C",
+            "a; c e",
+            "F",
+            "Đúng",
+            "Sai",
+            "IU04",
+            "IU04.3",
+            "IU16",
+            "4",
+            "Dễ",
+            "khó",
+            "Trung bình",
+            "một lựa chọn",
+            "đúng/sai",
+            "=",
+            "'=",
+            "Mã,Câu hỏi,A,B,C,D,E,Đáp án,Mô-đun,Chủ đề,Mức độ,Giải thích\n",
+        ];
+
+        const SAMPLES: &[&str] = &[
+            "Mã,Câu hỏi,A,B,C,D,E,Đáp án,Mô-đun,Chủ đề,Mức độ,Giải thích\n\
+             Q1,Phím tắt sao chép?,Ctrl+C,Ctrl+V,Ctrl+X,,,A,IU03,IU03.2,Dễ,Ctrl+C sao chép\n\
+             Q2,Hàm thống kê?,MIN,MAX,IF,VLOOKUP,,\"B), a.\",IU04 Bảng tính,,Trung bình,\n\
+             Q3,Excel là bảng tính.,Sai,Đúng,,,,B,,IU04.3,khó,\n\
+             Q4,Nhiều dạng đáp án,w,x,y,z,v,a; c e,4,,,\n\
+             Q5,Liền nhau,a,b,c,,,AC,IU01,,hard,\n",
+            "\u{feff}STT;Nội dung câu hỏi;Phương án A;Phương án B;Phương án C;Đáp án đúng;Loại;Mô-đun\r\n\
+             1;Trình duyệt nào do Google phát triển?;Firefox;Chrome;Edge;B;một lựa chọn;IU06\r\n\
+             2;\"Chọn các dịch vụ thư điện tử; web\";Gmail;Outlook;Word;A,B;nhiều lựa chọn;IU06\r\n\
+             3;Virus có thể lây qua USB.;Đúng;Sai;;A;đúng/sai;IU01\r\n",
+        ];
+
+        fn tokens() -> &'static [&'static str] {
+            static ALL: OnceLock<Vec<&'static str>> = OnceLock::new();
+            ALL.get_or_init(|| TOKENS.iter().chain(XML_TOKENS).copied().collect())
+        }
+
+        fn defaults() -> ImportDefaults {
+            ImportDefaults {
+                module: ModuleCode::parse("IU02"),
+                topic: None,
+                difficulty: None,
+            }
+        }
+
+        /// The template written from the first sample's questions.
+        fn template() -> &'static [u8] {
+            static BOOK: OnceLock<Vec<u8>> = OnceLock::new();
+            BOOK.get_or_init(|| {
+                let parsed = parse(SAMPLES[0].as_bytes(), &defaults());
+                let drafts: Vec<QuestionDraft> =
+                    parsed.questions.into_iter().map(|(_, q)| q).collect();
+                write_xlsx(&drafts).unwrap()
+            })
+        }
+
+        /// The reader's promises, and what it read reads back the same
+        /// from the template (but for what the template cannot tell).
+        fn check(bytes: &[u8], max_line: usize) -> Result<(), TestCaseError> {
+            let parsed = parse(bytes, &defaults());
+            check_parsed(&parsed, max_line)?;
+            prop_assert!(parsed.questions.windows(2).all(|w| w[0].0 < w[1].0));
+            for (_, q) in &parsed.questions {
+                prop_assert!(q.options.len() <= LETTERS.len());
+                prop_assert_eq!(q.format, TextFormat::Markdown);
+                prop_assert!(
+                    q.options
+                        .iter()
+                        .all(|o| o.feedback.is_empty() && o.text.trim() == o.text)
+                );
+                if q.qtype == QuestionType::TrueFalse {
+                    let texts: Vec<&str> = q.options.iter().map(|o| o.text.as_str()).collect();
+                    prop_assert_eq!(texts, [TRUE_LABEL, FALSE_LABEL]);
+                }
+            }
+            let drafts: Vec<QuestionDraft> = parsed
+                .questions
+                .into_iter()
+                .map(|(_, q)| q)
+                // The template tells the type by the number of letters and
+                // by options reading "Đúng" and "Sai".
+                .filter(|q| {
+                    q.qtype != QuestionType::Multiple
+                        || q.options.iter().filter(|o| o.correct).count() > 1
+                })
+                .filter(|q| {
+                    let texts: Vec<&str> = q.options.iter().map(|o| o.text.as_str()).collect();
+                    q.qtype == QuestionType::TrueFalse || true_false_texts(&texts).is_none()
+                })
+                .collect();
+            if !drafts.is_empty() {
+                let again = parse(&write_xlsx(&drafts).unwrap(), &ImportDefaults::default());
+                prop_assert!(again.errors.is_empty(), "{:?}", again.errors);
+                let again: Vec<QuestionDraft> =
+                    again.questions.into_iter().map(|(_, q)| q).collect();
+                prop_assert_eq!(again, drafts);
+            }
+            Ok(())
+        }
+
+        fn cell() -> impl Strategy<Value = String> {
+            prop_oneof![
+                4 => prop::sample::select(TOKENS).prop_map(str::to_string),
+                2 => "[A-Ea-e,; ]{0,6}",
+                2 => "[^\0]{0,12}",
+                1 => Just(String::new()),
+            ]
+        }
+
+        /// A header row: the template's columns, renamed, repeated or left out.
+        fn headers() -> impl Strategy<Value = Vec<String>> {
+            let column = prop_oneof![
+                6 => prop::sample::select(HEADERS.to_vec()).prop_map(str::to_string),
+                1 => prop::sample::select(vec!["Loại", "Phương án A", "ma cau hoi", "QUESTION", "Correct answer", "Ghi chú", "", "Mô-đun"])
+                    .prop_map(str::to_string),
+            ];
+            prop_oneof![
+                3 => Just(HEADERS.iter().map(|h| h.to_string()).collect()),
+                2 => prop::collection::vec(column, 0..14),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(config(128))]
+
+            #[test]
+            fn fuzz_question_sheet_arbitrary_bytes(bytes in soup(TOKENS)) {
+                check(&bytes, line_count(&bytes))?;
+            }
+
+            #[test]
+            fn fuzz_question_sheet_mutated_csv(bytes in mutated(SAMPLES, TOKENS)) {
+                check(&bytes, line_count(&bytes))?;
+            }
+        }
+
+        proptest! {
+            #![proptest_config(config(48))]
+
+            #[test]
+            fn fuzz_question_sheet_xlsx_cells(
+                headers in headers(),
+                rows in prop::collection::vec(prop::collection::vec(cell(), 0..14), 0..8),
+            ) {
+                let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+                let bytes = table::write_xlsx("Câu hỏi", &header_refs, &rows).unwrap();
+                check(&bytes, rows.len() + 1)?;
+            }
+
+            #[test]
+            fn fuzz_question_sheet_damaged_xlsx(
+                part in any::<Index>(),
+                in_part in prop::collection::vec(mutation(tokens()), 1..6),
+                in_bytes in byte_mutations(),
+                whole in any::<bool>(),
+            ) {
+                let bytes = if whole {
+                    damage_bytes(template(), &in_bytes)
+                } else {
+                    damage_part(template(), &part, &in_part)
+                };
+                check(&bytes, usize::MAX)?;
+            }
+        }
+
+        #[test]
+        fn fuzz_question_sheet_samples_are_valid() {
+            for sample in SAMPLES {
+                let parsed = parse(sample.as_bytes(), &defaults());
+                assert!(
+                    parsed.errors.is_empty() && parsed.questions.len() >= 3,
+                    "{parsed:?}"
+                );
+            }
+            assert_eq!(parse(template(), &defaults()).questions.len(), 5);
+        }
+    }
 }

@@ -133,4 +133,118 @@ mod tests {
         assert_eq!(errors[0].line, 1);
         assert!(errors[0].message(Lang::En).contains("kind"));
     }
+
+    /// Property tests on arbitrary and damaged unit lists.
+    mod fuzz {
+        use proptest::prelude::*;
+
+        use super::super::*;
+        use crate::formats::table::fuzz_support::{config, mutated};
+        use crate::formats::table::read_table;
+
+        const TOKENS: &[&str] = &[
+            ",",
+            "\"",
+            "01",
+            "00070",
+            "10141",
+            "Phường Hoàn Kiếm",
+            "xã",
+            "code",
+            "parent_code",
+            "\n01,",
+        ];
+
+        const SAMPLES: &[&str] = &[
+            "code,name,kind,parent_code\n01,Thành phố Hà Nội,thành phố trung ương,\n00070,Phường Hoàn Kiếm,phường,01\n10141,Xã Bình Minh,xã,01\n40,Tỉnh Nghệ An,tỉnh,\n17515,\"Xã Bình Minh, Nghệ An\",xã,40\n",
+            "\u{feff}Code;Name;Kind\r\n01;Thành phố Hà Nội;thành phố\r\n01;Trùng mã;x\r\n;;\r\n",
+        ];
+
+        /// What [`parse`] promises for `table`.
+        fn check(table: &Table) -> Result<(), TestCaseError> {
+            let (rows, errors) = parse(table);
+            let lines: Vec<usize> = table.rows.iter().map(|r| r.line).collect();
+            for e in &errors {
+                prop_assert!(e.line == 1 || lines.contains(&e.line), "{:?}", e);
+                let (vi, en) = (format!("Dòng {}", e.line), format!("Line {}", e.line));
+                prop_assert!(e.message(Lang::Vi).starts_with(&vi));
+                prop_assert!(e.message(Lang::En).starts_with(&en));
+            }
+            if errors
+                .iter()
+                .any(|e| e.line == 1 && e.en.contains("missing column"))
+            {
+                prop_assert!(rows.is_empty());
+                prop_assert_eq!(errors.len(), 1);
+                return Ok(());
+            }
+            // Every table row is a unit or an error, in order.
+            prop_assert_eq!(rows.len() + errors.len(), table.rows.len());
+            prop_assert!(rows.windows(2).all(|w| w[0].line < w[1].line));
+            let mut codes = std::collections::HashSet::new();
+            for r in &rows {
+                prop_assert!(lines.contains(&r.line));
+                for field in [&r.code, &r.name, &r.kind] {
+                    prop_assert!(!field.is_empty() && field.trim() == field);
+                }
+                prop_assert!(codes.insert(r.code.clone()), "code {} twice", r.code);
+                prop_assert!(r.parent_code.as_deref() != Some(r.code.as_str()));
+                prop_assert!(r.parent_code.as_ref().is_none_or(|p| !p.is_empty()));
+            }
+            Ok(())
+        }
+
+        fn any_table() -> impl Strategy<Value = Table> {
+            let header = prop::sample::select(vec![
+                "code",
+                "name",
+                "kind",
+                "parent_code",
+                " Code ",
+                "NAME",
+                "ma",
+                "",
+                "ghi chú",
+            ])
+            .prop_map(str::to_string);
+            let cell = prop_oneof![
+                3 => prop::sample::select(vec!["01", "00070", "40", "", " ", "xã", "Phường Hoàn Kiếm"]).prop_map(str::to_string),
+                1 => "\\PC{0,8}",
+            ];
+            (
+                prop::collection::vec(header, 0..7),
+                prop::collection::vec(prop::collection::vec(cell, 0..7), 0..10),
+            )
+                .prop_map(|(headers, rows)| Table {
+                    headers,
+                    rows: rows
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, cells)| TableRow { line: i + 2, cells })
+                        .collect(),
+                })
+        }
+
+        proptest! {
+            #![proptest_config(config(256))]
+
+            #[test]
+            fn fuzz_units_csv_arbitrary_tables(table in any_table()) {
+                check(&table)?;
+            }
+
+            #[test]
+            fn fuzz_units_csv_mutated_files(bytes in mutated(SAMPLES, TOKENS)) {
+                if let Ok(table) = read_table(&bytes) {
+                    check(&table)?;
+                }
+            }
+        }
+
+        #[test]
+        fn fuzz_units_csv_samples_are_valid() {
+            let (rows, errors) = parse(&read_table(SAMPLES[0].as_bytes()).unwrap());
+            assert_eq!((rows.len(), errors.len()), (5, 0));
+        }
+    }
 }
