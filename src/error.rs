@@ -6,7 +6,7 @@ use std::fmt;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::{DbErr, RuntimeErr, SqlErr};
 use serde_json::{Map, Value, json};
 
 use crate::i18n;
@@ -111,14 +111,25 @@ impl AppError {
         e
     }
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
+        let e = e.into();
+        if e.downcast_ref::<DbErr>().is_some_and(is_unstorable_text) {
+            return Self::unstorable_text();
+        }
         let mut err = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal_error",
             "Đã xảy ra lỗi hệ thống. Vui lòng thử lại.",
             "Something went wrong on our side. Please try again.",
         );
-        err.0.internal = Some(e.into());
+        err.0.internal = Some(e);
         err
+    }
+    /// Text the database cannot store (PostgreSQL refuses the NUL character).
+    pub fn unstorable_text() -> Self {
+        Self::bad_request(
+            "Văn bản không được chứa ký tự NUL (\\u0000).",
+            "Text must not contain the NUL character (\\u0000).",
+        )
     }
     pub fn unavailable(e: impl Into<anyhow::Error>) -> Self {
         let mut err = Self::new(
@@ -201,8 +212,23 @@ impl ResponseError for AppError {
     }
 }
 
+/// PostgreSQL cannot store a NUL character in text (SQLSTATE 22021,
+/// character_not_in_repertoire) nor `\u0000` in JSON (22P05): that is the
+/// caller's input, not a failure of ours.
+fn is_unstorable_text(e: &DbErr) -> bool {
+    if let DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) = e
+        && let sea_orm::sqlx::Error::Database(d) = &**e
+    {
+        return matches!(d.code().as_deref(), Some("22021" | "22P05"));
+    }
+    false
+}
+
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
+        if is_unstorable_text(&e) {
+            return AppError::unstorable_text();
+        }
         if let Some(SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
             return AppError::conflict(
                 "already_exists",

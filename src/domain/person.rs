@@ -183,8 +183,9 @@ impl fmt::Display for FullName {
     }
 }
 
-/// Sex as recorded on certificates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// Sex as recorded on certificates (`male`, `female` or `other` in the API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
 pub enum Sex {
     Male,
     Female,

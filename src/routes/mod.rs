@@ -124,9 +124,13 @@ pub struct Paging {
     pub per_page: Option<u64>,
 }
 
+/// Pages past this one are empty anyway; the cap keeps `(page - 1) * per_page`
+/// far from overflowing (and within PostgreSQL's signed OFFSET).
+const MAX_PAGE: u64 = 1_000_000_000;
+
 impl Paging {
     pub fn page(&self) -> u64 {
-        self.page.unwrap_or(1).max(1)
+        self.page.unwrap_or(1).clamp(1, MAX_PAGE)
     }
     pub fn per_page(&self) -> u64 {
         self.per_page.unwrap_or(50).clamp(1, 500)

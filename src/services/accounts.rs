@@ -17,12 +17,15 @@ use crate::store::{units, users};
 /// A new user as the API and the admin form send it.
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct UserInput {
+    #[schema(format = Email)]
     pub email: String,
     pub full_name: String,
     /// `YYYY-MM-DD`; required for learners.
+    #[schema(format = Date)]
     pub date_of_birth: Option<String>,
     pub place_of_birth: Option<String>,
     /// `male`, `female` or `other`.
+    #[schema(inline, value_type = Option<Sex>)]
     pub sex: Option<String>,
     pub unit_id: Option<Uuid>,
     pub job_title: Option<String>,
@@ -30,8 +33,10 @@ pub struct UserInput {
     pub phone: Option<String>,
     pub national_id: Option<String>,
     #[serde(default)]
+    #[schema(inline, value_type = Vec<Role>)]
     pub roles: Vec<String>,
     /// At least 10 characters; without it the user gets an invitation e-mail.
+    #[schema(min_length = 10)]
     pub password: Option<String>,
 }
 
@@ -349,8 +354,10 @@ pub async fn complete_setup(
 #[derive(Clone, Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct UserUpdate {
     pub full_name: Option<String>,
+    #[schema(format = Date)]
     pub date_of_birth: Option<String>,
     pub place_of_birth: Option<String>,
+    #[schema(inline, value_type = Option<Sex>)]
     pub sex: Option<String>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>)]
@@ -359,6 +366,7 @@ pub struct UserUpdate {
     pub is_leader: Option<bool>,
     pub phone: Option<String>,
     pub national_id: Option<String>,
+    #[schema(inline, value_type = Option<Vec<Role>>)]
     pub roles: Option<Vec<String>>,
     /// `false` deactivates the account and ends its sessions.
     pub is_active: Option<bool>,

@@ -58,7 +58,8 @@ pub struct ResetRequest {
 }
 
 /// Ask for a password-reset link by e-mail. Always 202, so accounts cannot be discovered.
-#[utoipa::path(tag = "auth", request_body = ResetRequest, responses((status = 202), (status = 429, body = ErrorBody)))]
+#[utoipa::path(tag = "auth", request_body = ResetRequest, responses(
+    (status = 202, body = Object, description = "`{\"status\":\"accepted\"}`"), (status = 429, body = ErrorBody)))]
 #[post("/auth/password-reset")]
 pub async fn request_reset(
     req: HttpRequest,
@@ -74,12 +75,15 @@ pub async fn request_reset(
 pub struct ResetConfirm {
     /// The token from the e-mailed link.
     pub token: String,
+    /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub password: String,
 }
 
 /// Set a new password with a reset or invitation token (used once).
 #[utoipa::path(tag = "auth", request_body = ResetConfirm, responses(
-    (status = 200), (status = 410, body = ErrorBody), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
+    (status = 200, body = Object, description = "`{\"status\":\"password_set\"}`"), (status = 410, body = ErrorBody),
+    (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[post("/auth/password-reset/confirm")]
 pub async fn confirm_reset(
     req: HttpRequest,

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::domain::role::Role;
 use crate::error::AppError;
-use crate::routes::openapi::ErrorBody;
+use crate::routes::openapi::{Binary, ErrorBody, TableFormat};
 use crate::routes::{ListOf, Paging, lang_of, limits};
 use crate::services::certificates::{
     self as certs, CheckResult, EventView, PublicCertificate, RegisterEntry, RegisterFilter,
@@ -43,7 +43,8 @@ pub async fn get(
 /// The signed credential (public): an Open Badges 3.0 `OpenBadgeCredential`
 /// as a compact VC-JWT (EdDSA), verifiable with `/.well-known/jwks.json`.
 #[utoipa::path(tag = "certificates", params(("code" = String, Path)),
-    responses((status = 200, content_type = "application/vc+jwt", body = String), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "application/vc+jwt", body = String), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[get("/certificates/{code}/credential")]
 pub async fn credential(
     req: HttpRequest,
@@ -59,7 +60,8 @@ pub async fn credential(
 
 /// The credential's JSON (the decoded `vc` claim), as a download.
 #[utoipa::path(tag = "certificates", params(("code" = String, Path)),
-    responses((status = 200, body = Object), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Object), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 #[get("/certificates/{code}/credential.json")]
 pub async fn credential_json(
     req: HttpRequest,
@@ -90,7 +92,8 @@ fn jwt_claims(jwt: &str) -> Result<serde_json::Value, AppError> {
 
 /// The printable PDF (A4 landscape): the holder or an admin; 404 for anyone else.
 #[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)),
-    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, content_type = "application/pdf", body = Binary), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/certificates/{code}/pdf")]
 pub async fn pdf(
     req: HttpRequest,
@@ -149,12 +152,16 @@ pub struct RegisterQuery {
     pub q: Option<String>,
     pub session: Option<Uuid>,
     /// `json` (default), `csv` or `xlsx`.
+    #[param(inline, value_type = Option<TableFormat>)]
     pub format: Option<String>,
 }
 
 /// The register (sổ gốc), in register order (admin); `format=csv|xlsx` exports it whole.
 #[utoipa::path(tag = "certificates", security(("bearer" = [])), params(RegisterQuery, Paging),
-    responses((status = 200, body = ListOf<RegisterEntry>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, description = "JSON, or the whole register as a `format=csv|xlsx` download", content(
+        (ListOf<RegisterEntry> = "application/json"), (Binary = "text/csv"),
+        (Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, body = ErrorBody)))]
 #[get("/certificates")]
 pub async fn register(
     req: HttpRequest,
@@ -297,7 +304,8 @@ pub async fn reissue(
 
 /// A certificate's history: issue, re-issues, revocations, reinstatements (admin).
 #[utoipa::path(tag = "certificates", security(("bearer" = [])), params(("code" = String, Path)),
-    responses((status = 200, body = Vec<EventView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = ListOf<EventView>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 #[get("/certificates/{code}/events")]
 pub async fn events(
     user: AuthUser,

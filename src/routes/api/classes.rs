@@ -225,7 +225,7 @@ pub struct AttendanceInput {
 
 /// Record who attended an in-person session on a date (admin, the class's trainers).
 #[utoipa::path(tag = "classes", security(("bearer" = [])), request_body = AttendanceInput, responses(
-    (status = 200), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    (status = 200, body = Object, description = "`{\"date\",\"present\"}`: the date and how many were present"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/classes/{id}/attendance")]
 pub async fn attendance(
     user: AuthUser,
@@ -265,7 +265,7 @@ pub struct ExceptionInput {
 /// Grant an exception with a written reason (admin, the class's trainers);
 /// the learner must be enrolled.
 #[utoipa::path(tag = "classes", security(("bearer" = [])), request_body = ExceptionInput, responses(
-    (status = 201), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    (status = 201, body = Object, description = "`{\"id\",\"user_id\",\"reason\"}`: the exception granted"), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/classes/{id}/exceptions")]
 pub async fn exception(
     user: AuthUser,

@@ -1,13 +1,13 @@
 //! Exams: blueprints, sessions, registration, attempts.
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::domain::role::Role;
 use crate::error::AppError;
-use crate::routes::lang_of;
 use crate::routes::openapi::ErrorBody;
+use crate::routes::{ListOf, lang_of};
 use crate::services::exams::{
     self, AttemptResult, AttemptView, BlueprintInput, BlueprintView, Request, Saved, SessionInput,
     SessionView,
@@ -21,7 +21,7 @@ fn ip_of(req: &HttpRequest, state: &AppState) -> Option<std::net::IpAddr> {
 }
 
 /// Blueprints (staff).
-#[utoipa::path(tag = "exams", security(("bearer" = [])), responses((status = 200, body = Vec<BlueprintView>)))]
+#[utoipa::path(tag = "exams", security(("bearer" = [])), responses((status = 200, body = ListOf<BlueprintView>)))]
 #[get("/blueprints")]
 pub async fn blueprints(
     user: AuthUser,
@@ -72,7 +72,7 @@ pub struct RegistrationInput {
 /// Register a candidate (admin); with the class rule the learner must be
 /// eligible (422 `not_eligible` with `missing`).
 #[utoipa::path(tag = "exams", security(("bearer" = [])), request_body = RegistrationInput, responses(
-    (status = 201), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    (status = 201, body = Object, description = "`{\"session_id\",\"user_id\",\"already\"}`"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/exam-sessions/{id}/registrations")]
 pub async fn register(
     req: HttpRequest,
@@ -200,7 +200,8 @@ pub struct ExtraTimeInput {
 }
 
 /// Give a candidate extra time with a reason (admin, trainer); audited.
-#[utoipa::path(tag = "exams", security(("bearer" = [])), request_body = ExtraTimeInput, responses((status = 200, body = AttemptView), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "exams", security(("bearer" = [])), request_body = ExtraTimeInput, responses((status = 200, body = AttemptView), (status = 403, body = ErrorBody),
+    (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/attempts/{id}/extra-time")]
 pub async fn extra_time(
     user: AuthUser,
@@ -214,7 +215,7 @@ pub async fn extra_time(
 }
 
 /// The proctor board of a session (admin, trainer).
-#[utoipa::path(tag = "exams", security(("bearer" = [])), responses((status = 200, body = Vec<exams::BoardRow>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "exams", security(("bearer" = [])), responses((status = 200, body = BoardView), (status = 403, body = ErrorBody)))]
 #[get("/exam-sessions/{id}/board")]
 pub async fn board(
     user: AuthUser,
@@ -224,8 +225,21 @@ pub async fn board(
     if !exams::may_proctor(&state.db, &user.record, *id).await? {
         return Err(AppError::forbidden());
     }
-    let (session, rows) = exams::board(&state.db, *id).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"session": session, "items": rows})))
+    let (session, items) = exams::board(&state.db, *id).await?;
+    let total = items.len() as u64;
+    Ok(HttpResponse::Ok().json(BoardView {
+        session,
+        items,
+        total,
+    }))
+}
+
+/// The proctor board: the session and one row per registered candidate.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BoardView {
+    pub session: SessionView,
+    pub items: Vec<exams::BoardRow>,
+    pub total: u64,
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -235,7 +249,8 @@ pub struct ReopenInput {
 }
 
 /// Reopen a finished attempt with a reason (admin, trainer); audited.
-#[utoipa::path(tag = "exams", security(("bearer" = [])), request_body = ReopenInput, responses((status = 200), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(tag = "exams", security(("bearer" = [])), request_body = ReopenInput, responses((status = 200, body = StateView), (status = 403, body = ErrorBody),
+    (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/attempts/{id}/reopen")]
 pub async fn reopen(
     user: AuthUser,
@@ -244,11 +259,20 @@ pub async fn reopen(
     body: web::Json<ReopenInput>,
 ) -> Result<HttpResponse, AppError> {
     exams::reopen(&state.db, &user.record, *id, body.minutes, &body.reason).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"state": "in_progress"})))
+    Ok(HttpResponse::Ok().json(StateView {
+        state: "in_progress".into(),
+    }))
+}
+
+/// The state an attempt is left in.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StateView {
+    /// `in_progress` after a reopen.
+    pub state: String,
 }
 
 /// An attempt's audit trail: start, saves, submit or auto-finish, proctor actions (admin).
-#[utoipa::path(tag = "exams", security(("bearer" = [])), responses((status = 200, body = Vec<exams::AuditEvent>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "exams", security(("bearer" = [])), responses((status = 200, body = ListOf<exams::AuditEvent>), (status = 403, body = ErrorBody)))]
 #[get("/attempts/{id}/audit")]
 pub async fn audit(
     user: AuthUser,
@@ -257,7 +281,8 @@ pub async fn audit(
 ) -> Result<HttpResponse, AppError> {
     user.require_any(&[Role::Admin])?;
     let items = exams::audit(&state.db, *id).await?;
-    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items})))
+    let total = items.len();
+    Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "total": total})))
 }
 
 /// Approve a session's results (admin; the decision approving results).

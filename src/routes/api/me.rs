@@ -35,12 +35,14 @@ pub async fn me(user: AuthUser) -> web::Json<Me> {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
     pub current_password: String,
+    /// At least 10 characters.
+    #[schema(min_length = 10)]
     pub new_password: String,
 }
 
 /// Change my password; every other session (and token) ends.
 #[utoipa::path(tag = "me", security(("bearer" = [])), request_body = PasswordChange, responses(
-    (status = 200), (status = 422, body = ErrorBody)))]
+    (status = 200, body = Object, description = "`{\"status\":\"password_changed\"}`"), (status = 422, body = ErrorBody)))]
 #[post("/me/password")]
 pub async fn change_password(
     user: AuthUser,

@@ -6,9 +6,9 @@ use uuid::Uuid;
 
 use crate::auth::AuthUser;
 use crate::error::AppError;
-use crate::routes::lang_of;
-use crate::routes::openapi::ErrorBody;
+use crate::routes::openapi::{Binary, ErrorBody};
 use crate::routes::upload;
+use crate::routes::{ListOf, lang_of};
 use crate::services::practical::{
     self, AppealInput, AppealView, Board, DecideInput, FileView, MarkGiven, MarkerInput,
     MarksInput, PaperInput, PaperView, PracticalAttemptView, QueueItem, SubmissionView, TaskInput,
@@ -69,7 +69,7 @@ pub struct TaskQuery {
 
 /// Practical tasks (staff), optionally of one module.
 #[utoipa::path(tag = "practical", security(("bearer" = [])), params(TaskQuery), responses(
-    (status = 200, body = Vec<TaskView>), (status = 403, body = ErrorBody)))]
+    (status = 200, body = ListOf<TaskView>), (status = 403, body = ErrorBody)))]
 #[get("/practical-tasks")]
 pub async fn tasks(
     user: AuthUser,
@@ -89,7 +89,7 @@ pub struct NameQuery {
 
 /// Add a starter file to a task (trainer, admin): raw body with `?name=`, or multipart.
 #[utoipa::path(tag = "practical", security(("bearer" = [])), params(NameQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(content = Binary, content_type = "application/octet-stream"),
     responses((status = 201, body = FileView), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/practical-tasks/{id}/files")]
 pub async fn add_file(
@@ -106,9 +106,19 @@ pub async fn add_file(
     Ok(HttpResponse::Created().json(f))
 }
 
-/// Download a starter file (staff; candidates whose paper holds the task).
+/// Download a starter file (staff; candidates whose paper holds the task),
+/// served with the type its extension names.
 #[utoipa::path(tag = "practical", security(("bearer" = [])), responses(
-    (status = 200, content_type = "application/octet-stream"), (status = 404, body = ErrorBody)))]
+    (status = 200, description = "The file", content(
+        (Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (Binary = "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+        (Binary = "application/vnd.oasis.opendocument.text"),
+        (Binary = "application/vnd.oasis.opendocument.spreadsheet"),
+        (Binary = "application/vnd.oasis.opendocument.presentation"),
+        (Binary = "application/pdf"), (Binary = "image/png"), (Binary = "image/jpeg"),
+        (Binary = "text/plain"), (Binary = "text/csv"), (Binary = "application/octet-stream"))),
+    (status = 404, body = ErrorBody)))]
 #[get("/practical-tasks/{id}/files/{name}")]
 pub async fn task_file(
     user: AuthUser,
@@ -116,6 +126,10 @@ pub async fn task_file(
     path: web::Path<(Uuid, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, name) = path.into_inner();
+    if name.contains('\0') {
+        // No file is named so, and PostgreSQL could not even compare it.
+        return Err(AppError::not_found());
+    }
     let (name, bytes, ct) = practical::task_file(&state.db, &user.record, id, &name).await?;
     Ok(file_response(&name, bytes, &ct))
 }
@@ -134,7 +148,7 @@ pub async fn create_paper(
 }
 
 /// Practical papers (staff).
-#[utoipa::path(tag = "practical", security(("bearer" = [])), responses((status = 200, body = Vec<PaperView>)))]
+#[utoipa::path(tag = "practical", security(("bearer" = [])), responses((status = 200, body = ListOf<PaperView>)))]
 #[get("/practical-papers")]
 pub async fn papers(user: AuthUser, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let items = practical::papers(&state.db, &user.record).await?;
@@ -200,7 +214,7 @@ pub async fn get_attempt(
 /// upload is kept and the last one counts. 409 `deadline_passed`, 413, 422
 /// for a file that is not what it claims or carries macros.
 #[utoipa::path(tag = "practical", security(("bearer" = [])), params(NameQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(content = Binary, content_type = "application/octet-stream"),
     responses((status = 201, body = Uploaded), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
     (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/practical-attempts/{id}/tasks/{position}/uploads")]
@@ -243,7 +257,7 @@ pub async fn submit(
 
 /// Assign a marker, or the head of the marking board, to a session (admin).
 #[utoipa::path(tag = "practical", security(("bearer" = [])), request_body = MarkerInput, responses(
-    (status = 201), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    (status = 201, body = Object, description = "`{\"session_id\"}`"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/exam-sessions/{id}/markers")]
 pub async fn assign_marker(
     user: AuthUser,
@@ -262,7 +276,7 @@ pub struct QueueQuery {
 
 /// Submissions I may mark now, under anonymous numbers (markers, admins).
 #[utoipa::path(tag = "practical", security(("bearer" = [])), params(QueueQuery), responses(
-    (status = 200, body = Vec<QueueItem>), (status = 403, body = ErrorBody)))]
+    (status = 200, body = ListOf<QueueItem>), (status = 403, body = ErrorBody)))]
 #[get("/marking/queue")]
 pub async fn queue(
     user: AuthUser,
@@ -274,9 +288,11 @@ pub async fn queue(
     Ok(HttpResponse::Ok().json(serde_json::json!({"items": items, "total": total})))
 }
 
-/// One anonymous submission: files, rubric, automatic proposals, the marks I may see.
+/// One anonymous submission: files, rubric, automatic proposals, the marks I may see;
+/// 409 `not_submitted` while the candidate is still working.
 #[utoipa::path(tag = "practical", security(("bearer" = [])), responses(
-    (status = 200, body = SubmissionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    (status = 200, body = SubmissionView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+    (status = 409, body = ErrorBody)))]
 #[get("/marking/submissions/{id}")]
 pub async fn submission(
     req: HttpRequest,
@@ -288,9 +304,17 @@ pub async fn submission(
     Ok(HttpResponse::Ok().json(v))
 }
 
-/// Download a submitted file (named by the anonymous number).
+/// Download a submitted file (named by the anonymous number), served with
+/// the type of the office file it is.
 #[utoipa::path(tag = "practical", security(("bearer" = [])), responses(
-    (status = 200, content_type = "application/octet-stream"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    (status = 200, description = "The file", content(
+        (Binary = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (Binary = "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+        (Binary = "application/vnd.oasis.opendocument.text"),
+        (Binary = "application/vnd.oasis.opendocument.spreadsheet"),
+        (Binary = "application/vnd.oasis.opendocument.presentation"))),
+    (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/marking/submissions/{id}/files/{upload_id}")]
 pub async fn submission_file(
     user: AuthUser,
@@ -340,7 +364,8 @@ pub async fn board(
 
 /// The key to a session's anonymous numbers (admin only; markers get 403).
 #[utoipa::path(tag = "practical", security(("bearer" = [])), responses(
-    (status = 200), (status = 403, body = ErrorBody)))]
+    (status = 200, body = Object, description = "`{\"items\":[{\"anon_number\",\"user_id\",\"full_name\"}],\"total\"}`"),
+    (status = 403, body = ErrorBody)))]
 #[get("/exam-sessions/{id}/anonymous-numbers")]
 pub async fn anonymous_key(
     user: AuthUser,
@@ -372,7 +397,7 @@ pub async fn appeal(
 }
 
 /// My appeals and their outcomes.
-#[utoipa::path(tag = "practical", security(("bearer" = [])), responses((status = 200, body = Vec<AppealView>)))]
+#[utoipa::path(tag = "practical", security(("bearer" = [])), responses((status = 200, body = ListOf<AppealView>)))]
 #[get("/me/appeals")]
 pub async fn my_appeals(
     user: AuthUser,
@@ -384,7 +409,7 @@ pub async fn my_appeals(
 }
 
 /// Pending appeals (admin).
-#[utoipa::path(tag = "practical", security(("bearer" = [])), responses((status = 200, body = Vec<AppealView>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "practical", security(("bearer" = [])), responses((status = 200, body = ListOf<AppealView>), (status = 403, body = ErrorBody)))]
 #[get("/appeals")]
 pub async fn pending_appeals(
     user: AuthUser,

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::domain::question::{Difficulty, ImportDefaults, ModuleCode, Status, TopicCode};
 use crate::error::AppError;
-use crate::routes::openapi::ErrorBody;
+use crate::routes::openapi::{Binary, ErrorBody};
 use crate::routes::{ListOf, Paging, upload};
 use crate::services::questions::{
     self as bank, ExportFormat, ImportFormat, Origin, QuestionImportReport, QuestionInput,
@@ -198,7 +198,7 @@ pub struct CountQuery {
 }
 
 /// Counts per module, topic and difficulty (staff).
-#[utoipa::path(tag = "questions", security(("bearer" = [])), params(CountQuery), responses((status = 200, body = Vec<CountRow>)))]
+#[utoipa::path(tag = "questions", security(("bearer" = [])), params(CountQuery), responses((status = 200, body = ListOf<CountRow>)))]
 #[get("/questions/counts")]
 pub async fn counts(
     user: AuthUser,
@@ -220,12 +220,27 @@ pub async fn counts(
             count,
         })
         .collect();
-    Ok(web::Json(serde_json::json!({ "items": rows })))
+    let total = rows.len();
+    Ok(web::Json(
+        serde_json::json!({ "items": rows, "total": total }),
+    ))
+}
+
+/// `format=` of a question import.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "kebab-case")]
+pub enum ImportFormatName {
+    Gift,
+    MoodleXml,
+    Aiken,
+    Xlsx,
+    Csv,
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ImportParams {
     /// `gift`, `moodle-xml`, `aiken`, `xlsx` or `csv`.
+    #[param(inline, value_type = ImportFormatName)]
     pub format: String,
     /// Check and report without writing.
     pub dry_run: Option<bool>,
@@ -239,8 +254,9 @@ pub struct ImportParams {
 /// Any error → 422 with the same report and nothing written. Imported
 /// questions are drafts until approved.
 #[utoipa::path(tag = "questions", security(("bearer" = [])), params(ImportParams),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = QuestionImportReport), (status = 422, body = QuestionImportReport), (status = 413, body = ErrorBody)))]
+    request_body(content = Binary, content_type = "application/octet-stream"),
+    responses((status = 200, body = QuestionImportReport), (status = 422, body = QuestionImportReport), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 #[post("/questions/import")]
 pub async fn import(
     req: HttpRequest,
@@ -302,14 +318,28 @@ pub fn import_response(report: QuestionImportReport) -> HttpResponse {
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ExportParams {
     /// `gift`, `moodle-xml` or `xlsx`.
+    #[param(inline, value_type = ExportFormatName)]
     pub format: String,
     pub module: Option<String>,
     pub topic: Option<String>,
     pub status: Option<String>,
 }
 
+/// `format=` of a question export.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "kebab-case")]
+pub enum ExportFormatName {
+    Gift,
+    MoodleXml,
+    Xlsx,
+}
+
 /// Export the bank (staff): the current version of each question, retired ones left out.
-#[utoipa::path(tag = "questions", security(("bearer" = [])), params(ExportParams), responses((status = 200, content_type = "text/plain")))]
+#[utoipa::path(tag = "questions", security(("bearer" = [])), params(ExportParams), responses(
+    (status = 200, description = "GIFT text, Moodle XML or an XLSX workbook", content(
+        (Binary = "text/plain"), (Binary = "application/xml"),
+        (Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+    (status = 403, body = ErrorBody)))]
 #[get("/questions/export")]
 pub async fn export(
     user: AuthUser,
@@ -466,7 +496,9 @@ pub struct RetireInput {
 }
 
 /// Retire questions in bulk (trainer, admin); papers already drawn keep them.
-#[utoipa::path(tag = "questions", security(("bearer" = [])), request_body = RetireInput, responses((status = 200)))]
+#[utoipa::path(tag = "questions", security(("bearer" = [])), request_body = RetireInput, responses(
+    (status = 200, body = Object, description = "`{\"retired\"}`: how many were retired"), (status = 403, body = ErrorBody),
+    (status = 422, body = ErrorBody)))]
 #[post("/questions/retire")]
 pub async fn retire(
     user: AuthUser,
@@ -526,7 +558,7 @@ fn image_type(bytes: &[u8]) -> Option<&'static str> {
 /// Upload an image (PNG, JPEG, GIF, WebP) or a lesson video (MP4, WebM) (trainer, admin).
 /// Images may be 5 MB; videos up to `media.max_video_bytes` (default 200 MB).
 #[utoipa::path(tag = "questions", security(("bearer" = [])), params(MediaParams),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    request_body(content = Binary, content_type = "application/octet-stream"),
     responses((status = 201, body = MediaView), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[post("/media")]
 pub async fn upload_media(

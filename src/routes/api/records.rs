@@ -6,20 +6,24 @@ use uuid::Uuid;
 use crate::auth::AuthUser;
 use crate::error::AppError;
 use crate::routes::lang_of;
-use crate::routes::openapi::ErrorBody;
+use crate::routes::openapi::{Binary, ErrorBody, TableFormat};
 use crate::services::records::{self, SessionRecord};
 use crate::startup::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct FormatQuery {
     /// `json` (default), `csv` or `xlsx`.
+    #[param(inline, value_type = Option<TableFormat>)]
     pub format: Option<String>,
 }
 
 /// A session's permanent record (admin): candidate list and score sheet
 /// with the approval decision and the certificates issued.
 #[utoipa::path(tag = "exams", security(("bearer" = [])), params(FormatQuery),
-    responses((status = 200, body = SessionRecord), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, description = "JSON, or the table as a `format=csv|xlsx` download", content(
+        (SessionRecord = "application/json"), (Binary = "text/csv"),
+        (Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/exam-sessions/{id}/records")]
 pub async fn session(
     req: HttpRequest,

@@ -8,8 +8,8 @@ use crate::auth::AuthUser;
 use crate::domain::report::Metric;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::routes::lang_of;
-use crate::routes::openapi::ErrorBody;
+use crate::routes::openapi::{Binary, ErrorBody, TableFormat};
+use crate::routes::{ListOf, lang_of};
 use crate::services::reports::{self, GroupBy, Params, PersonRow, Report};
 use crate::startup::AppState;
 
@@ -27,6 +27,7 @@ pub struct ReportQuery {
     /// `leadership` or `job_title`: adds a `group` per row.
     pub by: Option<String>,
     /// `json` (default), `csv` or `xlsx`.
+    #[param(inline, value_type = Option<TableFormat>)]
     pub format: Option<String>,
     /// A column to sort by (`unit_name`, `assigned`, …, `certification_rate`).
     pub sort: Option<String>,
@@ -95,7 +96,10 @@ pub fn header_block(r: &Report, lang: Lang, tz: chrono_tz::Tz) -> Vec<String> {
 /// The unit report: per unit at `level` below `root`, rolled up from every
 /// descendant, with totals (admins: any unit; unit managers: their subtree).
 #[utoipa::path(tag = "reports", security(("bearer" = [])), params(ReportQuery),
-    responses((status = 200, body = Report), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+    responses((status = 200, description = "JSON, or the table as a `format=csv|xlsx` download", content(
+        (Report = "application/json"), (Binary = "text/csv"),
+        (Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))),
+        (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
     (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 #[get("/reports/units")]
 pub async fn units(
@@ -143,7 +147,7 @@ pub struct PeopleQuery {
 
 /// The people behind one number of the unit report, by name.
 #[utoipa::path(tag = "reports", security(("bearer" = [])), params(PeopleQuery),
-    responses((status = 200, body = Vec<PersonRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = ListOf<PersonRow>), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[get("/reports/units/people")]
 pub async fn people(
     user: AuthUser,

@@ -117,9 +117,10 @@ pub struct UnitQuery {
     pub parent: Option<Uuid>,
 }
 
-/// Units below `parent` (or the top level), closed ones included.
+/// Units below `parent` (or the top level), closed ones included; 404 when
+/// `parent` names no unit.
 #[utoipa::path(tag = "units", security(("bearer" = [])), params(UnitQuery, Paging), responses(
-    (status = 200, body = ListOf<UnitView>)))]
+    (status = 200, body = ListOf<UnitView>), (status = 404, body = ErrorBody)))]
 #[get("/units")]
 pub async fn list(
     _user: AuthUser,
@@ -287,7 +288,8 @@ pub async fn close(
 /// Import units from CSV `code,name,kind,parent_code` (admin); idempotent by code.
 #[utoipa::path(tag = "units", security(("bearer" = [])), params(ImportQuery),
     request_body(content = String, content_type = "text/csv"),
-    responses((status = 200, body = UnitImportReport), (status = 422, body = UnitImportReport)))]
+    responses((status = 200, body = UnitImportReport), (status = 422, body = UnitImportReport), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 #[post("/units/import")]
 pub async fn import(
     req: HttpRequest,

@@ -9,7 +9,7 @@ use crate::auth::AuthUser;
 use crate::domain::role::Role;
 use crate::domain::unit_path::UnitIndex;
 use crate::error::AppError;
-use crate::routes::openapi::ErrorBody;
+use crate::routes::openapi::{Binary, ErrorBody};
 use crate::routes::{ListOf, Paging, lang_of, upload};
 use crate::services::accounts::{self, UserInput, UserUpdate};
 use crate::services::roster::{self, RosterReport};
@@ -119,9 +119,10 @@ pub(crate) async fn visible_units(
     }
 }
 
-/// List people (admin, trainer; a unit manager sees their own units).
+/// List people (admin, trainer; a unit manager sees their own units);
+/// 404 when `unit` names no unit.
 #[utoipa::path(tag = "users", security(("bearer" = [])), params(UserQuery, Paging), responses(
-    (status = 200, body = ListOf<UserView>), (status = 403, body = ErrorBody)))]
+    (status = 200, body = ListOf<UserView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/users")]
 pub async fn list(
     user: AuthUser,
@@ -205,8 +206,9 @@ pub struct ImportQuery {
 /// đơn vị (a path such as `Hà Nội / Phường Hoàn Kiếm`, or an official code),
 /// chức danh, lãnh đạo. Any error → 422 with the report and nothing written.
 #[utoipa::path(tag = "users", security(("bearer" = [])), params(ImportQuery),
-    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, body = RosterReport), (status = 422, body = RosterReport), (status = 413, body = ErrorBody)))]
+    request_body(content = Binary, content_type = "application/octet-stream"),
+    responses((status = 200, body = RosterReport), (status = 422, body = RosterReport), (status = 413, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
 #[post("/users/import")]
 pub async fn import(
     req: HttpRequest,
@@ -250,11 +252,23 @@ pub fn import_response(report: RosterReport) -> HttpResponse {
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct TemplateQuery {
     /// `xlsx` (default) or `csv`.
+    #[param(inline, value_type = Option<TemplateFormat>)]
     pub format: Option<String>,
 }
 
+/// `format=` of the roster template.
+#[derive(utoipa::ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum TemplateFormat {
+    Xlsx,
+    Csv,
+}
+
 /// The roster template to fill in (staff).
-#[utoipa::path(tag = "users", security(("bearer" = [])), params(TemplateQuery), responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")))]
+#[utoipa::path(tag = "users", security(("bearer" = [])), params(TemplateQuery), responses(
+    (status = 200, description = "The template", content(
+        (Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), (Binary = "text/csv"))),
+    (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[get("/users/import/template")]
 pub async fn template(
     user: AuthUser,
