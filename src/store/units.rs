@@ -126,6 +126,41 @@ pub async fn import(
             });
         }
     }
+    // The tree after the import must have no cycle (a unit above itself).
+    let mut parent_of: HashMap<Uuid, Option<Uuid>> =
+        existing.values().map(|m| (m.id, m.parent_id)).collect();
+    for r in rows {
+        if let Some(id) = ids.get(r.code.as_str()) {
+            let parent = r.parent_code.as_deref().and_then(|p| ids.get(p).copied());
+            parent_of.insert(*id, parent);
+        }
+    }
+    for r in rows {
+        let Some(start) = ids.get(r.code.as_str()).copied() else {
+            continue;
+        };
+        let mut at = start;
+        for _ in 0..=parent_of.len() {
+            match parent_of.get(&at).copied().flatten() {
+                Some(p) if p == start => {
+                    errors.push(UnitCsvError {
+                        line: r.line,
+                        vi: format!(
+                            "Dòng {}: đơn vị mã {} nằm dưới chính nó (vòng lặp cấp trên).",
+                            r.line, r.code
+                        ),
+                        en: format!(
+                            "Line {}: unit {} ends up below itself (a parent cycle).",
+                            r.line, r.code
+                        ),
+                    });
+                    break;
+                }
+                Some(p) => at = p,
+                None => break,
+            }
+        }
+    }
     if !errors.is_empty() {
         return Ok(Err(errors));
     }

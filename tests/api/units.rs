@@ -141,6 +141,49 @@ async fn a_unit_file_with_an_unknown_parent_is_refused_whole() {
 }
 
 #[tokio::test]
+async fn a_unit_file_that_puts_a_unit_below_itself_is_refused_whole() {
+    let app = spawn_app().await;
+    let admin = app.admin_token().await;
+    // Within the file: A under B, B under A.
+    let bad = "code,name,kind,parent_code\n\
+               A1,Tỉnh A,tỉnh,B1\n\
+               B1,Tỉnh B,tỉnh,A1\n\
+               D1,Tỉnh D,tỉnh,\n";
+    let r = app
+        .post_bytes("/api/v1/units/import", &admin, bad.into())
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let report = body(r).await;
+    let lines: Vec<i64> = report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["line"].as_i64().unwrap())
+        .collect();
+    assert_eq!(lines, [2, 3], "{report}");
+    assert!(
+        report["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("A1"),
+        "{report}"
+    );
+    assert_eq!(app.count("units").await, 0);
+    // Against units already stored: moving a parent below its child.
+    let ok = "code,name,kind,parent_code\nP1,Tỉnh P,tỉnh,\nQ1,Xã Q,xã,P1\n";
+    let r = app
+        .post_bytes("/api/v1/units/import", &admin, ok.into())
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let flip = "code,name,kind,parent_code\nP1,Tỉnh P,tỉnh,Q1\n";
+    let r = app
+        .post_bytes("/api/v1/units/import", &admin, flip.into())
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body(r).await["errors"][0]["line"], 2);
+}
+
+#[tokio::test]
 async fn the_shipped_2025_unit_list_loads_on_first_start() {
     let app = spawn_app().await;
     ictskills::seed::units_on_first_start(&app.state.db)
