@@ -1004,6 +1004,33 @@ pub async fn get(
 /// a type the task accepts, without macros, within the size limit, and in
 /// time (deadline + grace). The automatic checks run now; their outcomes
 /// are kept for the markers and never shown to the candidate.
+/// Before a file is read: the caller may upload to this attempt at all
+/// (their own, still open). 404 / 409 without reading the body.
+pub async fn check_upload(
+    db: &DatabaseConnection,
+    user: &UserRecord,
+    id: Uuid,
+) -> Result<(), AppError> {
+    let a = mine(db, user, id).await?;
+    if a.state != IN_PROGRESS {
+        return Err(conflict(
+            "attempt_finished",
+            "Bài thực hành đã nộp.",
+            "The practical attempt is already submitted.",
+        ));
+    }
+    Ok(())
+}
+
+/// Before a starter file is read: the caller may add one.
+pub fn check_task_author(user: &UserRecord) -> Result<(), AppError> {
+    if is_staff_author(user) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
 pub async fn upload(
     db: &DatabaseConnection,
     grace: Duration,

@@ -100,6 +100,7 @@ pub async fn add_file(
     query: web::Query<NameQuery>,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
+    practical::check_task_author(&user.record)?;
     let file = upload::read(&req, payload, practical::MAX_UPLOAD_BYTES).await?;
     let name = query.name.clone().or(file.filename).unwrap_or_default();
     let f = practical::add_task_file(&state.db, &user.record, *id, &name, &file.bytes).await?;
@@ -227,6 +228,7 @@ pub async fn upload_file(
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
     let (id, position) = path.into_inner();
+    practical::check_upload(&state.db, &user.record, id).await?;
     let file = upload::read(&req, payload, practical::MAX_UPLOAD_BYTES).await?;
     let name = query.name.clone().or(file.filename).unwrap_or_default();
     let up = practical::upload(
