@@ -205,6 +205,9 @@ impl ResponseError for AppError {
             resp.insert_header(("Retry-After", secs.to_string()));
         }
         let mut resp = resp.json(body);
+        // Errors that end the request outside the middleware chain carry
+        // the security headers too.
+        crate::routes::headers::apply(resp.headers_mut(), false, false);
         resp.extensions_mut().insert(ErrorInfo {
             message: self.message().to_string(),
         });

@@ -4,7 +4,7 @@
 //! installation is served over HTTPS.
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web;
 
@@ -29,7 +29,13 @@ pub async fn security_headers(
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.settings.base_url().starts_with("https://"));
     let mut res = next.call(req).await?;
-    let h = res.headers_mut();
+    apply(res.headers_mut(), docs, https);
+    Ok(res)
+}
+
+/// Sets the security headers on `h` (also used for errors answered outside
+/// the middleware chain, such as a request over its time limit).
+pub fn apply(h: &mut HeaderMap, docs: bool, https: bool) {
     let csp = if docs { CSP_DOCS } else { CSP };
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -54,5 +60,4 @@ pub async fn security_headers(
         HeaderName::from_static("cross-origin-opener-policy"),
         HeaderValue::from_static("same-origin"),
     );
-    Ok(res)
 }

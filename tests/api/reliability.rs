@@ -480,6 +480,8 @@ async fn a_request_over_its_time_limit_is_abandoned_with_503_and_rolled_back() {
     };
     let r = new_unit(&app, &admin, "T05").await;
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().contains_key("retry-after"));
+    assert!(r.headers().contains_key("content-security-policy"));
     let b = body(r).await;
     assert_eq!(b["error"], "request_timeout", "{b}");
     locker.execute_unprepared("ROLLBACK").await.unwrap();
