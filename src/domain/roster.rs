@@ -505,10 +505,18 @@ fn parse_leader(v: &str) -> Result<bool, String> {
 
 /// Excel stores a phone typed as a number without its leading 0: a bare
 /// 9-digit mobile or 10-digit landline (area codes start with 2) gets it back.
+/// Spaces, dots, dashes and brackets between the digits do not change that.
 fn restore_phone_zero(v: &str) -> String {
-    let digits = v.bytes().all(|b| b.is_ascii_digit());
-    if digits && !v.starts_with('0') && (v.len() == 9 || (v.len() == 10 && v.starts_with('2'))) {
-        format!("0{v}")
+    let compact: String = v
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '-' | '(' | ')'))
+        .collect();
+    let digits = !compact.is_empty() && compact.bytes().all(|b| b.is_ascii_digit());
+    if digits
+        && !compact.starts_with('0')
+        && (compact.len() == 9 || (compact.len() == 10 && compact.starts_with('2')))
+    {
+        format!("0{compact}")
     } else {
         v.to_string()
     }
@@ -797,6 +805,8 @@ mod tests {
     #[test]
     fn numbers_that_lost_their_zeros_are_restored() {
         assert_eq!(restore_phone_zero("912345678"), "0912345678");
+        assert_eq!(restore_phone_zero("912 345 678"), "0912345678");
+        assert_eq!(restore_phone_zero("(24) 3825.1234"), "02438251234");
         assert_eq!(restore_phone_zero("2438251234"), "02438251234");
         assert_eq!(restore_phone_zero("84912345678"), "84912345678");
         assert_eq!(restore_phone_zero("+84912345678"), "+84912345678");
