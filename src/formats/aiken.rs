@@ -35,7 +35,7 @@ const ANSWER_FORMAT: &str = "Dòng ANSWER phải ghi một chữ cái, ví dụ 
 /// question's first line.
 pub fn parse(bytes: &[u8], defaults: &ImportDefaults) -> ParsedFile {
     let mut out = ParsedFile::default();
-    let Some(text) = decode(bytes) else {
+    let Some(text) = super::decode_text(bytes) else {
         out.errors.push((1, NOT_UTF8.to_string()));
         return out;
     };
@@ -218,17 +218,6 @@ fn letter_at(index: usize) -> Option<char> {
     let offset = u8::try_from(index).ok()?;
     let letter = b'A'.checked_add(offset)?;
     (letter <= b'Z').then_some(char::from(letter))
-}
-
-/// UTF-8 (with or without BOM) to text with `\n` line ends; `None` for
-/// anything else (UTF-16 shows up as a BOM or as NUL bytes).
-fn decode(bytes: &[u8]) -> Option<String> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) || bytes.contains(&0) {
-        return None;
-    }
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes);
-    let text = std::str::from_utf8(body).ok()?;
-    Some(text.replace("\r\n", "\n").replace('\r', "\n"))
 }
 
 fn norm_text(s: &str) -> String {
@@ -545,7 +534,7 @@ mod tests {
         fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
             let parsed = parse(bytes, &defaults());
             check_parsed(&parsed, line_count(bytes))?;
-            if decode(bytes).is_none() {
+            if crate::formats::decode_text(bytes).is_none() {
                 prop_assert!(parsed.questions.is_empty());
                 prop_assert_eq!(&parsed.errors, &[(1, NOT_UTF8.to_string())]);
             }

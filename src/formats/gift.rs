@@ -78,7 +78,7 @@ pub fn parse(bytes: &[u8], defaults: &ImportDefaults) -> ParsedFile {
         category: (None, None),
         out: ParsedFile::default(),
     };
-    let Some(text) = decode(bytes) else {
+    let Some(text) = super::decode_text(bytes) else {
         reader.out.errors.push((1, NOT_UTF8.to_string()));
         return reader.out;
     };
@@ -152,17 +152,6 @@ pub fn write(questions: &[QuestionDraft]) -> String {
 }
 
 // ---------------------------------------------------------------- reading
-
-/// UTF-8 (with or without BOM) to text with `\n` line ends; `None` for
-/// anything else (UTF-16 shows up as a BOM or as NUL bytes).
-fn decode(bytes: &[u8]) -> Option<String> {
-    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) || bytes.contains(&0) {
-        return None;
-    }
-    let body = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(bytes);
-    let text = std::str::from_utf8(body).ok()?;
-    Some(text.replace("\r\n", "\n").replace('\r', "\n"))
-}
 
 /// One character of a question after escapes are resolved; `esc` marks
 /// characters that came from an escape (they are never syntax).
@@ -676,12 +665,13 @@ fn format_text(s: &[Ch]) -> String {
 }
 
 /// The normal form of every text: `\n` line ends, no NUL (files with NUL
-/// bytes are refused, and databases cannot store it), NFC, trimmed.
+/// bytes are refused, and databases cannot store it), no byte-order mark
+/// (never content), NFC, trimmed.
 fn norm_text(s: &str) -> String {
     let s = s
         .replace("\r\n", "\n")
         .replace('\r', "\n")
-        .replace('\0', "");
+        .replace(['\0', '\u{feff}'], "");
     s.nfc().collect::<String>().trim().to_string()
 }
 
@@ -689,6 +679,7 @@ fn norm_text(s: &str) -> String {
 fn norm_meta(s: &str) -> String {
     let s: String = s
         .chars()
+        .filter(|c| *c != '\u{feff}')
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
     s.nfc().collect::<String>().trim().to_string()
@@ -1737,7 +1728,7 @@ $CATEGORY: IU02\n\n\
         fn check(bytes: &[u8]) -> Result<(), TestCaseError> {
             let parsed = parse(bytes, &defaults());
             check_parsed(&parsed, line_count(bytes))?;
-            if decode(bytes).is_none() {
+            if crate::formats::decode_text(bytes).is_none() {
                 prop_assert!(parsed.questions.is_empty() && parsed.skipped.is_empty());
                 prop_assert_eq!(parsed.errors.len(), 1);
                 prop_assert_eq!(parsed.errors[0].0, 1);

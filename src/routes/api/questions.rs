@@ -505,6 +505,7 @@ pub async fn retire(
     state: web::Data<AppState>,
     body: web::Json<RetireInput>,
 ) -> Result<HttpResponse, AppError> {
+    bank::require_author(&user.record)?;
     if body.ids.len() > 1000 {
         return Err(AppError::unprocessable(
             "too_many",
