@@ -35,14 +35,10 @@ pub async fn enqueue(
     Ok(id)
 }
 
-/// Whether any message is due (a read: callers skip the write transaction
-/// of [`claim_due`] when nothing is waiting).
-pub async fn has_due(
-    db: &impl ConnectionTrait,
-    now: DateTime<Utc>,
-    max_attempts: i32,
-) -> Result<bool, DbErr> {
-    Ok(Entity::find()
+/// Unsent messages due by `now`, not given up on, not leased by another
+/// instance.
+fn due(now: DateTime<Utc>, max_attempts: i32) -> sea_orm::Select<Entity> {
+    Entity::find()
         .filter(Column::SentAt.is_null())
         .filter(Column::NextAttemptAt.lte(now))
         .filter(Column::Attempts.lt(max_attempts))
@@ -51,9 +47,16 @@ pub async fn has_due(
                 .add(Column::LeaseUntil.is_null())
                 .add(Column::LeaseUntil.lt(now)),
         )
-        .one(db)
-        .await?
-        .is_some())
+}
+
+/// Whether any message is due (a read: callers skip the write transaction
+/// of [`claim_due`] when nothing is waiting).
+pub async fn has_due(
+    db: &impl ConnectionTrait,
+    now: DateTime<Utc>,
+    max_attempts: i32,
+) -> Result<bool, DbErr> {
+    Ok(due(now, max_attempts).one(db).await?.is_some())
 }
 
 /// Claims up to `limit` due messages for `lease`; a message claimed by
@@ -65,15 +68,7 @@ pub async fn claim_due(
     max_attempts: i32,
     limit: u64,
 ) -> Result<Vec<outbox::Model>, DbErr> {
-    let candidates = Entity::find()
-        .filter(Column::SentAt.is_null())
-        .filter(Column::NextAttemptAt.lte(now))
-        .filter(Column::Attempts.lt(max_attempts))
-        .filter(
-            Condition::any()
-                .add(Column::LeaseUntil.is_null())
-                .add(Column::LeaseUntil.lt(now)),
-        )
+    let candidates = due(now, max_attempts)
         .order_by_asc(Column::NextAttemptAt)
         .limit(limit)
         .all(db)
