@@ -112,8 +112,14 @@ impl AppError {
     }
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         let e = e.into();
-        if e.downcast_ref::<DbErr>().is_some_and(is_unstorable_text) {
-            return Self::unstorable_text();
+        // Database errors that are not our fault, however they arrive.
+        if let Some(db) = e.downcast_ref::<DbErr>() {
+            if is_unstorable_text(db) {
+                return Self::unstorable_text();
+            }
+            if unavailable(db) {
+                return Self::unavailable(e);
+            }
         }
         let mut err = Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -229,9 +235,6 @@ fn is_unstorable_text(e: &DbErr) -> bool {
 
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
-        if is_unstorable_text(&e) {
-            return AppError::unstorable_text();
-        }
         if let Some(SqlErr::UniqueConstraintViolation(_)) = e.sql_err() {
             return AppError::conflict(
                 "already_exists",
@@ -239,11 +242,9 @@ impl From<DbErr> for AppError {
                 "This already exists.",
             );
         }
-        if unavailable(&e) {
-            AppError::unavailable(e)
-        } else {
-            AppError::internal(e)
-        }
+        // Unstorable text (400) and an unreachable database (503) are
+        // sorted out there, for errors that come through `anyhow` too.
+        AppError::internal(e)
     }
 }
 
