@@ -231,6 +231,7 @@ pub async fn restore(settings: &Settings, file: &Path, force: bool) -> anyhow::R
         .to_path_buf();
     std::fs::create_dir_all(&dir)?;
     let tmp = dir.join(format!(".restoring.{}.db", uuid::Uuid::new_v4().simple()));
+    let mut mail_tmp: Vec<PathBuf> = Vec::new();
     let result = async {
         {
             let mut entry = zip
@@ -249,6 +250,28 @@ pub async fn restore(settings: &Settings, file: &Path, force: bool) -> anyhow::R
             );
         }
         let (head_seq, _) = integrity(&tmp).await?;
+        // The mail first, beside the outbox: a failure here leaves the
+        // installation as it was.
+        let outbox = settings.outbox_dir();
+        let mut mail = Vec::new();
+        for i in 0..zip.len() {
+            let mut e = zip.by_index(i)?;
+            let Some(name) = e.name()?.strip_prefix("outbox/").map(str::to_string) else {
+                continue;
+            };
+            if name.is_empty() || name.contains('/') || name.contains("..") {
+                continue;
+            }
+            if outbox.join(&name).exists() {
+                continue;
+            }
+            std::fs::create_dir_all(&outbox)?;
+            let part = outbox.join(format!(".{name}.restoring"));
+            mail_tmp.push(part.clone());
+            let mut out = File::create(&part)?;
+            std::io::copy(&mut e, &mut out)?;
+            mail.push((part, outbox.join(&name)));
+        }
         if dest.exists() {
             let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
             for p in sidecars(&dest) {
@@ -262,24 +285,10 @@ pub async fn restore(settings: &Settings, file: &Path, force: bool) -> anyhow::R
             }
         }
         std::fs::rename(&tmp, &dest)?;
-        let outbox = settings.outbox_dir();
-        let mut restored_mail = 0;
-        for i in 0..zip.len() {
-            let mut e = zip.by_index(i)?;
-            let Some(name) = e.name()?.strip_prefix("outbox/").map(str::to_string) else {
-                continue;
-            };
-            if name.is_empty() || name.contains('/') || name.contains("..") {
-                continue;
-            }
-            std::fs::create_dir_all(&outbox)?;
-            let target = outbox.join(&name);
-            if !target.exists() {
-                let mut out = File::create(&target)?;
-                std::io::copy(&mut e, &mut out)?;
-                restored_mail += 1;
-            }
+        for (part, target) in &mail {
+            std::fs::rename(part, target)?;
         }
+        let restored_mail = mail.len();
         anyhow::Ok(format!(
             "restored {} from the backup of {}: database {} bytes, {} outbox files, audit head {}",
             dest.display(),
@@ -292,6 +301,9 @@ pub async fn restore(settings: &Settings, file: &Path, force: bool) -> anyhow::R
     .await;
     if result.is_err() {
         let _ = std::fs::remove_file(&tmp);
+        for p in &mail_tmp {
+            let _ = std::fs::remove_file(p);
+        }
     }
     result
 }

@@ -204,6 +204,10 @@ async fn a_backup_taken_mid_exam_restores_everything_up_to_that_moment() {
             }
         })
     };
+    // Mail waiting in the outbox folder goes along.
+    let outbox = e.app.data_dir.join("outbox");
+    std::fs::create_dir_all(&outbox).unwrap();
+    std::fs::write(outbox.join("waiting.eml"), "Subject: x\r\n\r\nchờ gửi").unwrap();
     let out = cli(&e.app)
         .args(["backup", file.to_str().unwrap()])
         .output()
@@ -241,6 +245,10 @@ async fn a_backup_taken_mid_exam_restores_everything_up_to_that_moment() {
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        std::fs::read(data.join("outbox/waiting.eml")).unwrap(),
+        "Subject: x\r\n\r\nchờ gửi".as_bytes()
     );
     // Not over an existing installation without --force.
     let out = restore(false);
